@@ -1,0 +1,25 @@
+/**
+ * The only host-specific seam of nix-compat: digests and Ed25519. Node uses `node:crypto`
+ * (fast, native); other hosts get a portable implementation. `#crypto` picks one by export
+ * condition, so the rest of the package never imports `node:*`.
+ */
+export type HashAlgo = "md5" | "sha1" | "sha256" | "sha512";
+
+export interface Hasher {
+  update(data: Uint8Array): void;
+  digest(): Uint8Array;
+}
+
+export interface CryptoProvider {
+  readonly name: string;
+  createHasher(algo: HashAlgo): Hasher;
+  /** Public key of a 32-byte Ed25519 seed. */
+  ed25519PublicKey(seed: Uint8Array): Uint8Array;
+  /** Deterministic Ed25519 signature (64 bytes) of `message` with a 32-byte seed. */
+  ed25519Sign(seed: Uint8Array, message: Uint8Array): Uint8Array;
+  /**
+   * Strict verification: non-canonical encodings and small-order points are rejected, like
+   * ed25519-dalek's `verify_strict` that Tvix uses.
+   */
+  ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
+}

@@ -1,0 +1,15 @@
+/**
+ * @tvix-ts/nix-compat: Nix's formats and protocols as pure functions and streaming codecs.
+ * Host-neutral: the only host seam is `crypto/` (digests and Ed25519).
+ */
+export * from "./bytes.ts";
+export * from "./crypto/index.ts";
+export { NixCompatError } from "./errors.ts";
+export * from "./hash/algo.ts";
+export * from "./hash/base64.ts";
+export * from "./hash/content-address.ts";
+export * from "./hash/nix-hash.ts";
+export * as nixbase32 from "./nixbase32.ts";
+export { Nixbase32Error } from "./nixbase32.ts";
+export * from "./store-path/build.ts";
+export * from "./store-path/store-path.ts";

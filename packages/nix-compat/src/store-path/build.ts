@@ -1,0 +1,137 @@
+import { utf8Encode } from "../bytes.ts";
+import { digest } from "../crypto/index.ts";
+import { ContentAddress } from "../hash/content-address.ts";
+import { NixHash } from "../hash/nix-hash.ts";
+import { encode as nb32Encode } from "../nixbase32.ts";
+import { DIGEST_SIZE, STORE_DIR, StorePath, StorePathError } from "./store-path.ts";
+
+/** XOR-folds `input` into `size` bytes, as Nix shortens sha256 digests to 160 bits. */
+export function compressHash(input: Uint8Array, size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  for (let i = 0; i < input.length; i++) out[i % size]! ^= input[i]!;
+  return out;
+}
+
+/**
+ * CppNix's `makeStorePath`: the path whose digest is the compressed sha256 of
+ * `<type>:sha256:<hex inner>:<storeDir>:<name>`.
+ */
+export function makeStorePath(
+  type: string,
+  innerSha256: Uint8Array,
+  name: string,
+  storeDir: string = STORE_DIR,
+): StorePath {
+  const inner = new NixHash("sha256", innerSha256);
+  const fingerprint = `${type}:sha256:${inner.toHex()}:${storeDir}:${name}`;
+  return new StorePath(compressHash(digest("sha256", utf8Encode(fingerprint)), DIGEST_SIZE), name);
+}
+
+function sortedRefs(references: Iterable<string>): string[] {
+  return [...new Set(references)].sort();
+}
+
+/** `<type>` with `:ref` for each sorted, de-duplicated absolute reference path. */
+function typeWithRefs(prefix: string, references: Iterable<string>, selfRef: boolean): string {
+  let t = prefix;
+  for (const r of sortedRefs(references)) t += `:${r}`;
+  if (selfRef) t += ":self";
+  return t;
+}
+
+/** Path of a text file (`builtins.toFile`, `.drv` files) given the sha256 of its contents. */
+export function makeTextPathFromHash(
+  name: string,
+  contentSha256: Uint8Array,
+  references: Iterable<string> = [],
+  storeDir: string = STORE_DIR,
+): StorePath {
+  return makeStorePath(typeWithRefs("text", references, false), contentSha256, name, storeDir);
+}
+
+/** Path of a text file with these contents and references (absolute paths). */
+export function makeTextPath(
+  name: string,
+  contents: Uint8Array | string,
+  references: Iterable<string> = [],
+  storeDir: string = STORE_DIR,
+): StorePath {
+  const bytes = typeof contents === "string" ? utf8Encode(contents) : contents;
+  return makeTextPathFromHash(name, digest("sha256", bytes), references, storeDir);
+}
+
+/**
+ * Path of a content-addressed store object, following CppNix: text addresses take references
+ * but never a self-reference; NAR+sha256 ("source") takes references and a self-reference;
+ * every other fixed-output address takes neither.
+ */
+export function makeFixedOutputPath(
+  name: string,
+  ca: ContentAddress,
+  references: Iterable<string> = [],
+  selfReference = false,
+  storeDir: string = STORE_DIR,
+): StorePath {
+  const refs = sortedRefs(references);
+  if (ca.method === "text") {
+    if (selfReference) {
+      throw new StorePathError(
+        "invalid-reference",
+        "text store objects cannot refer to themselves",
+      );
+    }
+    return makeStorePath(typeWithRefs("text", refs, false), ca.hash.digest, name, storeDir);
+  }
+  if (ca.method === "nar" && ca.hash.algo === "sha256") {
+    return makeStorePath(
+      typeWithRefs("source", refs, selfReference),
+      ca.hash.digest,
+      name,
+      storeDir,
+    );
+  }
+  if (refs.length > 0 || selfReference) {
+    throw new StorePathError(
+      "invalid-reference",
+      `fixed-output store objects hashed with ${ca.methodAlgo()} cannot have references`,
+    );
+  }
+  const inner = `fixed:out:${ca.method === "nar" ? "r:" : ""}${ca.hash.toNixHexString()}:`;
+  return makeStorePath("output:out", digest("sha256", utf8Encode(inner)), name, storeDir);
+}
+
+/** Path of `nix-store --add`: the NAR sha256 of a tree, with optional references. */
+export function makeSourcePath(
+  name: string,
+  narSha256: Uint8Array,
+  references: Iterable<string> = [],
+  selfReference = false,
+  storeDir: string = STORE_DIR,
+): StorePath {
+  return makeFixedOutputPath(
+    name,
+    new ContentAddress("nar", new NixHash("sha256", narSha256)),
+    references,
+    selfReference,
+    storeDir,
+  );
+}
+
+/**
+ * Path of an input-addressed derivation output. `hashModulo` is the derivation's
+ * hashDerivationModulo; the path's name is `drvName` for `out` and `drvName-output` otherwise.
+ */
+export function makeOutputPath(
+  hashModulo: Uint8Array,
+  outputName: string,
+  drvName: string,
+  storeDir: string = STORE_DIR,
+): StorePath {
+  const name = outputName === "out" ? drvName : `${drvName}-${outputName}`;
+  return makeStorePath(`output:${outputName}`, hashModulo, name, storeDir);
+}
+
+/** The placeholder string for an output (`placeholder "out"`), replaced by its path at build time. */
+export function hashPlaceholder(outputName: string): string {
+  return `/${nb32Encode(digest("sha256", utf8Encode(`nix-output:${outputName}`)))}`;
+}
