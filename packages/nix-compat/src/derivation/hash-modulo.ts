@@ -1,0 +1,117 @@
+/**
+ * hashDerivationModulo (spec §5.6): the hash that input-addressed output paths are made from.
+ *
+ * - Fixed-output derivation: sha256(`fixed:out:<[r:]algo>:<hex>:<out path>`), so FODs with the
+ *   same output are interchangeable for dependants.
+ * - Floating CA or impure derivation: "deferred" (dependants cannot know their output paths).
+ * - Otherwise: sha256 of the ATerm with every input derivation path replaced by the lowercase
+ *   hex of that input's own (unmasked) hash modulo, keys re-sorted, output sets of equal keys
+ *   merged. If any input is deferred, so is the result.
+ *
+ * `mask` blanks the derivation's own output paths and the env vars named like its outputs:
+ * that is the hash its own output paths are computed from. Dependants need the unmasked hash
+ * of the final derivation (`finalizeDerivation` returns it).
+ */
+import { latin1Encode, toHex, utf8Encode } from "../bytes.ts";
+import { digest } from "../crypto/index.ts";
+import { printDerivationString } from "./aterm-print.ts";
+import { type Derivation, DerivationError, methodAlgoString } from "./model.ts";
+
+/** The hash modulo of a derivation as its dependants see it. */
+export type InputHashModulo = Uint8Array | "deferred";
+
+/**
+ * Returns the unmasked hash modulo of an input derivation (as `finalizeDerivation` or
+ * `hashDerivationModulo` gave it), or undefined if it is unknown.
+ */
+export type HashModuloLookup = (drvPath: string) => InputHashModulo | undefined;
+
+export interface HashModuloOptions {
+  /** Hash the masked form (for the derivation's own output paths). Default false. */
+  mask?: boolean;
+}
+
+/** sha256(`fixed:out:<methodAlgo>:<hex>:<path>`) of a fixed-output derivation, or undefined. */
+export function fixedOutputHashModulo(drv: Derivation): Uint8Array | undefined {
+  if (drv.outputs.size !== 1) return undefined;
+  const o = drv.outputs.get("out");
+  if (o === undefined || o.kind !== "fixed") return undefined;
+  if (o.path === undefined) {
+    throw new DerivationError(
+      "missing-output-path",
+      "the fixed output's path must be known to compute hashDerivationModulo",
+    );
+  }
+  const s = `fixed:out:${methodAlgoString(o.ca.method, o.ca.hash.algo)}:${o.ca.hash.toHex()}:${o.path}`;
+  return digest("sha256", utf8Encode(s));
+}
+
+/** The ATerm that is hashed, as a byte string, or "deferred". */
+export function derivationModuloAterm(
+  drv: Derivation,
+  lookup: HashModuloLookup,
+  opts: HashModuloOptions = {},
+): string | "deferred" {
+  const replaced = new Map<string, Set<string>>();
+  let deferred = false;
+  for (const [path, outs] of drv.inputDrvs) {
+    const h = lookup(path);
+    if (h === undefined) {
+      throw new DerivationError(
+        "unknown-input-derivation",
+        `hashDerivationModulo: input derivation '${path}' is not known`,
+      );
+    }
+    if (h === "deferred") {
+      deferred = true;
+      continue;
+    }
+    const key = toHex(h);
+    let set = replaced.get(key);
+    if (set === undefined) {
+      set = new Set();
+      replaced.set(key, set);
+    }
+    for (const o of outs) set.add(o);
+  }
+  if (deferred) return "deferred";
+  return printDerivationString(drv, { inputDrvs: replaced, maskOutputs: opts.mask === true });
+}
+
+/** hashDerivationModulo, or "deferred" when it cannot be known before building. */
+export function tryHashDerivationModulo(
+  drv: Derivation,
+  lookup: HashModuloLookup,
+  opts: HashModuloOptions = {},
+): InputHashModulo {
+  const fixed = fixedOutputHashModulo(drv);
+  if (fixed !== undefined) return fixed;
+  for (const o of drv.outputs.values()) {
+    if (o.kind === "floating" || o.kind === "impure") return "deferred";
+    if (o.kind === "fixed") {
+      throw new DerivationError(
+        "invalid-fixed-output",
+        "a fixed-output derivation must have exactly one output, 'out'",
+      );
+    }
+  }
+  const aterm = derivationModuloAterm(drv, lookup, opts);
+  if (aterm === "deferred") return "deferred";
+  return digest("sha256", latin1Encode(aterm));
+}
+
+/** hashDerivationModulo; throws `DerivationError` (`deferred`) when it is not known yet. */
+export function hashDerivationModulo(
+  drv: Derivation,
+  lookup: HashModuloLookup,
+  opts: HashModuloOptions = {},
+): Uint8Array {
+  const h = tryHashDerivationModulo(drv, lookup, opts);
+  if (h === "deferred") {
+    throw new DerivationError(
+      "deferred",
+      "hashDerivationModulo is deferred: the derivation is or depends on a floating content-addressed or impure derivation",
+    );
+  }
+  return h;
+}

@@ -1,0 +1,170 @@
+/**
+ * Output paths, `.drv` paths and placeholders: what `derivationStrict` computes after it has
+ * built the derivation's env, outputs and inputs (spec §5.7).
+ */
+import { latin1Encode, utf8Encode } from "../bytes.ts";
+import { digest } from "../crypto/index.ts";
+import { encode as nb32Encode } from "../nixbase32.ts";
+import {
+  hashPlaceholder,
+  makeFixedOutputPath,
+  makeOutputPath,
+  makeTextPathFromHash,
+} from "../store-path/build.ts";
+import { MAX_NAME_LENGTH, parseAbsoluteStorePath, validateName } from "../store-path/store-path.ts";
+import { printDerivationString } from "./aterm-print.ts";
+import {
+  type HashModuloLookup,
+  type InputHashModulo,
+  tryHashDerivationModulo,
+} from "./hash-modulo.ts";
+import {
+  type Derivation,
+  DerivationError,
+  type DerivationOutput,
+  outputPathName,
+} from "./model.ts";
+import { validateDerivation } from "./validate.ts";
+
+/** Throws `DerivationError` unless `name` can name a derivation (`<name>.drv` is a store path name). */
+export function validateDerivationName(name: string): void {
+  try {
+    validateName(name);
+  } catch (e) {
+    throw new DerivationError("invalid-name", `invalid derivation name: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
+  if (name.length + 4 > MAX_NAME_LENGTH) {
+    throw new DerivationError(
+      "invalid-name",
+      `derivation name '${name}' is too long (its .drv name exceeds ${MAX_NAME_LENGTH} characters)`,
+    );
+  }
+}
+
+/** Sorted, de-duplicated references of a `.drv` file: its input sources and input derivations. */
+export function derivationReferences(drv: Derivation): string[] {
+  return [...new Set([...drv.inputSrcs, ...drv.inputDrvs.keys()])].sort();
+}
+
+/** Store path of the `.drv` file of `drv`, named `<name>.drv`, given its ATerm bytes. */
+export function derivationPathOfAterm(aterm: Uint8Array, drv: Derivation, name: string): string {
+  validateDerivationName(name);
+  return makeTextPathFromHash(
+    `${name}.drv`,
+    digest("sha256", aterm),
+    derivationReferences(drv),
+  ).toAbsolutePath();
+}
+
+/** Store path of the `.drv` file of `drv` (text path of its ATerm, references = its inputs). */
+export function derivationPath(drv: Derivation, name: string): string {
+  return derivationPathOfAterm(latin1Encode(printDerivationString(drv)), drv, name);
+}
+
+/**
+ * CppNix's placeholder for an output of a floating content-addressed derivation, used by
+ * dependants before it is built: `/` + nixbase32(sha256("nix-upstream-output:<drv hash part>:<output path name>")).
+ */
+export function downstreamPlaceholder(drvPath: string, outputName: string): string {
+  const p = parseAbsoluteStorePath(drvPath);
+  if (!p.name.endsWith(".drv")) {
+    throw new DerivationError("invalid-input-derivation", `'${drvPath}' is not a .drv path`);
+  }
+  const drvName = p.name.slice(0, -4);
+  const clear = `nix-upstream-output:${p.hashPart}:${outputPathName(drvName, outputName)}`;
+  return `/${nb32Encode(digest("sha256", utf8Encode(clear)))}`;
+}
+
+export interface FinalizedDerivation {
+  /** The `.drv` store path. */
+  drvPath: string;
+  /** The `.drv` file contents. */
+  aterm: Uint8Array;
+  /** Output name → path (absent for deferred, floating and impure outputs). */
+  outputPaths: Map<string, string>;
+  /** The (unmasked) hash modulo, to register for dependants' `HashModuloLookup`. */
+  hashModulo: InputHashModulo;
+}
+
+/**
+ * Fills in output paths and the env vars named after the outputs as `derivationStrict` does,
+ * then validates and computes the `.drv` path. Mutates `drv`.
+ *
+ * Expects the outputs as the evaluator builds them: input-addressed outputs as `deferred` (or
+ * with any path, which is replaced), the fixed output with its hash (`path` optional), or
+ * floating/impure outputs.
+ * - fixed: `out` = the fixed-output path of `name` and the hash; env `out` = that path.
+ * - input-addressed: env[o] = "" for every output, hash the masked derivation, then each
+ *   output's path = makeOutputPath(hash, o, name) in outputs and env. If an input is deferred
+ *   (depends on floating CA), outputs stay deferred with env[o] = "" (as CppNix).
+ * - floating/impure: env[o] = `hashPlaceholder(o)`.
+ */
+export function finalizeDerivation(
+  drv: Derivation,
+  name: string,
+  lookup: HashModuloLookup,
+): FinalizedDerivation {
+  validateDerivationName(name);
+  const outputPaths = new Map<string, string>();
+  if (drv.outputs.size === 0) throw new DerivationError("no-outputs", "derivation has no outputs");
+  const kinds = new Set<string>();
+  for (const o of drv.outputs.values())
+    kinds.add(o.kind === "deferred" ? "input-addressed" : o.kind);
+  if (kinds.size > 1) {
+    throw new DerivationError(
+      "mixed-output-kinds",
+      `derivation mixes ${[...kinds].join(" and ")} outputs`,
+    );
+  }
+  const kind = [...kinds][0]!;
+
+  if (kind === "fixed") {
+    const o = drv.outputs.get("out");
+    if (drv.outputs.size !== 1 || o === undefined || o.kind !== "fixed") {
+      throw new DerivationError(
+        "invalid-fixed-output",
+        "a fixed-output derivation must have exactly one output, 'out'",
+      );
+    }
+    let path: string;
+    try {
+      path = makeFixedOutputPath(name, o.ca).toAbsolutePath();
+    } catch (e) {
+      throw new DerivationError("invalid-name", (e as Error).message, { cause: e });
+    }
+    drv.outputs.set("out", { kind: "fixed", ca: o.ca, path });
+    drv.env.set("out", path);
+    outputPaths.set("out", path);
+  } else if (kind === "input-addressed") {
+    const names = [...drv.outputs.keys()];
+    for (const o of names) {
+      drv.outputs.set(o, { kind: "deferred" });
+      drv.env.set(o, "");
+    }
+    const h = tryHashDerivationModulo(drv, lookup, { mask: true });
+    if (h !== "deferred") {
+      for (const o of names) {
+        let path: string;
+        try {
+          path = makeOutputPath(h, o, name).toAbsolutePath();
+        } catch (e) {
+          throw new DerivationError("invalid-name", (e as Error).message, { cause: e });
+        }
+        const out: DerivationOutput = { kind: "input-addressed", path };
+        drv.outputs.set(o, out);
+        drv.env.set(o, path);
+        outputPaths.set(o, path);
+      }
+    }
+  } else {
+    for (const o of drv.outputs.keys()) drv.env.set(o, hashPlaceholder(o));
+  }
+
+  validateDerivation(drv, { requireOutputPaths: false });
+  const aterm = latin1Encode(printDerivationString(drv));
+  const drvPath = derivationPathOfAterm(aterm, drv, name);
+  const hashModulo = tryHashDerivationModulo(drv, lookup);
+  return { drvPath, aterm, outputPaths, hashModulo };
+}

@@ -1,0 +1,144 @@
+import { makeFixedOutputPath } from "../store-path/build.ts";
+import { isValidName, parseAbsoluteStorePath } from "../store-path/store-path.ts";
+import { type Derivation, DerivationError, type DerivationOutput } from "./model.ts";
+
+export interface ValidateOptions {
+  /**
+   * Every output must have its path (input-addressed or fixed). Default true. Off for parsed
+   * files, which may hold deferred, floating or impure outputs.
+   */
+  requireOutputPaths?: boolean;
+  /**
+   * The derivation's name (the `.drv` file name without `.drv`). When given, a fixed output's
+   * path must be the one its hash gives, as current CppNix checks when parsing.
+   */
+  name?: string;
+}
+
+function fail(code: string, message: string): never {
+  throw new DerivationError(code, message);
+}
+
+function checkOutputName(name: string, where: string): void {
+  if (name === "") fail("invalid-output-name", `${where}: output name is empty`);
+  if (name === "drv") fail("invalid-output-name", `${where}: output name 'drv' is not allowed`);
+  if (!isValidName(name)) {
+    fail("invalid-output-name", `${where}: output name ${JSON.stringify(name)} is not valid`);
+  }
+}
+
+type KindGroup = "input-addressed" | "fixed" | "floating" | "impure";
+
+function group(o: DerivationOutput): KindGroup {
+  return o.kind === "deferred" ? "input-addressed" : o.kind;
+}
+
+/**
+ * Checks what a derivation must satisfy (spec §5.4, plus CppNix's rule that output kinds do not
+ * mix). Throws `DerivationError`.
+ */
+export function validateDerivation(drv: Derivation, opts: ValidateOptions = {}): void {
+  const requirePaths = opts.requireOutputPaths !== false;
+  if (drv.outputs.size === 0) fail("no-outputs", "derivation has no outputs");
+
+  let kind: KindGroup | undefined;
+  let floatingAlgo: string | undefined;
+  for (const [name, o] of drv.outputs) {
+    checkOutputName(name, "derivation output");
+    const g = group(o);
+    if (kind === undefined) kind = g;
+    else if (kind !== g) {
+      fail("mixed-output-kinds", `derivation mixes ${kind} and ${g} outputs`);
+    }
+    switch (o.kind) {
+      case "fixed":
+        if (o.ca.method === "text") {
+          fail("invalid-fixed-output", `output '${name}': text hashing is not allowed for outputs`);
+        }
+        if (o.path !== undefined) {
+          try {
+            parseAbsoluteStorePath(o.path);
+          } catch (e) {
+            throw new DerivationError("invalid-store-path", `output '${name}' has invalid path`, {
+              cause: e,
+            });
+          }
+        } else if (requirePaths) {
+          fail("missing-output-path", `output '${name}' has no path`);
+        }
+        break;
+      case "input-addressed":
+        try {
+          parseAbsoluteStorePath(o.path);
+        } catch (e) {
+          throw new DerivationError("invalid-store-path", `output '${name}' has invalid path`, {
+            cause: e,
+          });
+        }
+        break;
+      case "deferred":
+        if (requirePaths) fail("missing-output-path", `output '${name}' has no path`);
+        break;
+      case "floating":
+      case "impure": {
+        if (requirePaths) fail("missing-output-path", `output '${name}' has no path`);
+        const a = `${o.method}:${o.algo}`;
+        if (floatingAlgo !== undefined && floatingAlgo !== a) {
+          fail("mixed-output-kinds", "content-addressed outputs must all use the same hashing");
+        }
+        floatingAlgo = a;
+        break;
+      }
+    }
+  }
+  if (kind === "fixed") {
+    if (drv.outputs.size !== 1 || !drv.outputs.has("out")) {
+      fail("invalid-fixed-output", "a fixed-output derivation must have exactly one output, 'out'");
+    }
+    const o = drv.outputs.get("out")!;
+    if (opts.name !== undefined && o.kind === "fixed" && o.path !== undefined) {
+      let expected: string;
+      try {
+        expected = makeFixedOutputPath(opts.name, o.ca).toAbsolutePath();
+      } catch (e) {
+        throw new DerivationError("invalid-name", `invalid derivation name '${opts.name}'`, {
+          cause: e,
+        });
+      }
+      if (expected !== o.path) {
+        fail(
+          "fixed-output-path-mismatch",
+          `output 'out' has path '${o.path}', but its hash gives '${expected}'`,
+        );
+      }
+    }
+  }
+
+  for (const [path, names] of drv.inputDrvs) {
+    let name: string;
+    try {
+      name = parseAbsoluteStorePath(path).name;
+    } catch (e) {
+      throw new DerivationError("invalid-store-path", `invalid input derivation path '${path}'`, {
+        cause: e,
+      });
+    }
+    if (!name.endsWith(".drv")) {
+      fail("invalid-input-derivation", `input derivation '${path}' does not end in .drv`);
+    }
+    if (names.size === 0) {
+      fail("invalid-input-derivation", `input derivation '${path}' has no outputs listed`);
+    }
+    for (const n of names) checkOutputName(n, `input derivation '${path}'`);
+  }
+  for (const p of drv.inputSrcs) {
+    try {
+      parseAbsoluteStorePath(p);
+    } catch (e) {
+      throw new DerivationError("invalid-store-path", `invalid input source '${p}'`, { cause: e });
+    }
+  }
+  if (drv.system === "") fail("empty-system", "derivation has an empty system");
+  if (drv.builder === "") fail("empty-builder", "derivation has an empty builder");
+  if (drv.env.has("")) fail("empty-env-key", "derivation has an empty environment variable name");
+}
