@@ -73,3 +73,6 @@ export function grpcCodeOf(err: unknown): number {
   }
   return GrpcCode.INTERNAL;
 }
+
+/** A service URL or composition entry that cannot be turned into a service. */
+export class ConfigError extends CastoreError {}

@@ -2,10 +2,28 @@
  * @tvix-ts/castore: BLAKE3-addressed blobs and Merkle directories, wire-compatible with Tvix's
  * `tvix.castore.v1`.
  */
+
+export * from "./blob/fastcdc.ts";
+export * from "./blob/memory.ts";
+export * from "./blob/objectstore.ts";
+export * from "./blob/reader.ts";
+export * from "./blob/types.ts";
+export * from "./directory/cache.ts";
+export * from "./directory/closure.ts";
+export * from "./directory/memory.ts";
+export * from "./directory/objectstore.ts";
+export * from "./directory/putter.ts";
+export * from "./directory/sqlite.ts";
+export * from "./directory/traverse.ts";
+export * from "./directory/types.ts";
 export * from "./errors.ts";
+export * from "./from-url.ts";
 export * from "./model/blake3.ts";
 export * from "./model/digest.ts";
 export * from "./model/directory.ts";
 export * from "./model/names.ts";
 export * from "./model/node.ts";
 export * from "./model/proto.ts";
+export * from "./objectstore/file.ts";
+export * from "./objectstore/memory.ts";
+export * from "./objectstore/types.ts";

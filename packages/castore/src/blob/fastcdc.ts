@@ -1,0 +1,249 @@
+/**
+ * FastCDC v2020 content-defined chunking (Xia et al. 2020), producing the same cut points as the
+ * `fastcdc` crate's v2020 module that Tvix/Snix use, so chunks deduplicate across
+ * implementations. Normalisation level 1 (the crate's default): a stricter mask before the
+ * average size and a looser one after it, two bytes rolled per step.
+ *
+ * The 64-bit gear hash is kept as two uint32 halves (hi, lo): JS numbers cannot do 64-bit
+ * wrapping arithmetic, and BigInt would be far too slow in this loop.
+ */
+import { createHash } from "node:crypto";
+
+/** Tvix/Snix objectstore defaults (castore-store.md §3.3): min = avg/2, max = 2·avg. */
+export const DEFAULT_AVG_CHUNK_SIZE = 256 * 1024;
+
+export interface ChunkSizes {
+  readonly min: number;
+  readonly avg: number;
+  readonly max: number;
+}
+
+export function chunkSizesFor(avg: number): ChunkSizes {
+  return { min: avg / 2, avg, max: avg * 2 };
+}
+
+/**
+ * Normalisation masks by number of bits, as published with FastCDC (destor's C reference for
+ * 64 B..128 KiB, restic's FastCDC for larger sizes). Bits are spread out rather than contiguous,
+ * which the paper found deduplicates slightly better. Stored as [hi, lo] uint32 pairs.
+ */
+const MASKS: readonly (readonly [number, number])[] = [
+  [0, 0],
+  [0, 0],
+  [0, 0],
+  [0, 0],
+  [0, 0],
+  [0x00000000, 0x01804110],
+  [0x00000000, 0x01803110], // 64 B
+  [0x00000000, 0x18035100], // 128 B
+  [0x00000018, 0x00035300], // 256 B
+  [0x00000190, 0x00353000], // 512 B
+  [0x00005900, 0x03530000], // 1 KiB
+  [0x0000d900, 0x03530000], // 2 KiB
+  [0x0000d901, 0x03530000], // 4 KiB
+  [0x0000d903, 0x03530000], // 8 KiB
+  [0x0000d903, 0x13530000], // 16 KiB
+  [0x0000d90f, 0x03530000], // 32 KiB
+  [0x0000d903, 0x03537000], // 64 KiB
+  [0x0000d907, 0x03537000], // 128 KiB
+  [0x0000d907, 0x07537000], // 256 KiB
+  [0x0000d917, 0x07537000], // 512 KiB
+  [0x0000d917, 0x47537000], // 1 MiB
+  [0x0000d917, 0x67537000], // 2 MiB
+  [0x0000d937, 0x67537000], // 4 MiB
+  [0x0000d937, 0x77537000], // 8 MiB
+  [0x0000d937, 0x77577000], // 16 MiB
+  [0x0000db37, 0x77577000],
+];
+
+/**
+ * The gear table: for i in 0..=255, the first 8 bytes (big-endian) of MD5 over 64 bytes of value
+ * i — the construction of the FastCDC reference implementation. Derived here instead of pasted.
+ * GEAR_LS is the same table shifted left by one bit (paper §3.7, "rolling two bytes").
+ */
+const GEAR_HI = new Int32Array(256);
+const GEAR_LO = new Int32Array(256);
+const GEAR_LS_HI = new Int32Array(256);
+const GEAR_LS_LO = new Int32Array(256);
+for (let i = 0; i < 256; i++) {
+  const d = createHash("md5").update(new Uint8Array(64).fill(i)).digest();
+  const hi = d.readUInt32BE(0);
+  const lo = d.readUInt32BE(4);
+  GEAR_HI[i] = hi;
+  GEAR_LO[i] = lo;
+  GEAR_LS_HI[i] = (hi << 1) | (lo >>> 31);
+  GEAR_LS_LO[i] = lo << 1;
+}
+
+/** First 64-bit gear table entries as bigints, for tests against the published table. */
+export function gearEntry(i: number, shifted = false): bigint {
+  const hi = (shifted ? GEAR_LS_HI[i]! : GEAR_HI[i]!) >>> 0;
+  const lo = (shifted ? GEAR_LS_LO[i]! : GEAR_LO[i]!) >>> 0;
+  return (BigInt(hi) << 32n) | BigInt(lo);
+}
+
+/** round(log2(v)), as the crate computes the mask index. */
+function log2Round(v: number): number {
+  return Math.round(Math.log2(v));
+}
+
+/** Precomputed parameters for `cut`. */
+export class CutParams {
+  readonly min: number;
+  readonly avg: number;
+  readonly max: number;
+  readonly sHi: number;
+  readonly sLo: number;
+  readonly lHi: number;
+  readonly lLo: number;
+  readonly sLsHi: number;
+  readonly sLsLo: number;
+  readonly lLsHi: number;
+  readonly lLsLo: number;
+
+  constructor(sizes: ChunkSizes) {
+    const { min, avg, max } = sizes;
+    if (!(min >= 64 && min <= 1_048_576 && avg >= 256 && avg <= 4_194_304)) {
+      throw new RangeError(`invalid FastCDC sizes min=${min} avg=${avg} max=${max}`);
+    }
+    if (!(max >= 1024 && max <= 16_777_216 && min <= avg && avg <= max)) {
+      throw new RangeError(`invalid FastCDC sizes min=${min} avg=${avg} max=${max}`);
+    }
+    this.min = min;
+    this.avg = avg;
+    this.max = max;
+    const bits = log2Round(avg);
+    const [sHi, sLo] = MASKS[bits + 1]!;
+    const [lHi, lLo] = MASKS[bits - 1]!;
+    this.sHi = sHi;
+    this.sLo = sLo;
+    this.lHi = lHi;
+    this.lLo = lLo;
+    this.sLsHi = ((sHi << 1) | (sLo >>> 31)) >>> 0;
+    this.sLsLo = (sLo << 1) >>> 0;
+    this.lLsHi = ((lHi << 1) | (lLo >>> 31)) >>> 0;
+    this.lLsLo = (lLo << 1) >>> 0;
+  }
+}
+
+/** Gear hash at the last cut, for tests against the crate's published (hash, length) pairs. */
+export const lastCutHash = { hi: 0, lo: 0 };
+
+/**
+ * Length of the next chunk of `src[start..end)`. Looks at most `max` bytes ahead, so a streaming
+ * caller must hold `max` bytes (or everything up to EOF) before cutting.
+ */
+export function cut(src: Uint8Array, start: number, end: number, p: CutParams): number {
+  let remaining = end - start;
+  lastCutHash.hi = 0;
+  lastCutHash.lo = 0;
+  if (remaining <= p.min) return remaining;
+  let center = p.avg;
+  if (remaining > p.max) remaining = p.max;
+  else if (remaining < center) center = remaining;
+
+  // int32 arithmetic throughout (`| 0`): uint32 values above 2^31 would make V8 fall back to
+  // doubles and run several times slower. Carries are detected with unsigned compares.
+  let hi = 0;
+  let lo = 0;
+  let index = Math.floor(p.min / 2);
+  // Two phases with different masks; each step rolls two bytes: the first with the shifted table
+  // and mask, the second with the plain ones.
+  for (let phase = 0; phase < 2; phase++) {
+    const limit = Math.floor((phase === 0 ? center : remaining) / 2);
+    const mLsHi = (phase === 0 ? p.sLsHi : p.lLsHi) | 0;
+    const mLsLo = (phase === 0 ? p.sLsLo : p.lLsLo) | 0;
+    const mHi = (phase === 0 ? p.sHi : p.lHi) | 0;
+    const mLo = (phase === 0 ? p.sLo : p.lLo) | 0;
+    let pos = start + index * 2;
+    for (; index < limit; index++, pos += 2) {
+      // hash = (hash << 2) + GEAR_LS[b]  (mod 2^64)
+      let b = src[pos]!;
+      hi = (hi << 2) | (lo >>> 30);
+      lo <<= 2;
+      let g = GEAR_LS_LO[b]!;
+      let nlo = (lo + g) | 0;
+      hi = (hi + GEAR_LS_HI[b]! + (nlo >>> 0 < g >>> 0 ? 1 : 0)) | 0;
+      lo = nlo;
+      if ((lo & mLsLo) === 0 && (hi & mLsHi) === 0) {
+        lastCutHash.hi = hi >>> 0;
+        lastCutHash.lo = lo >>> 0;
+        return index * 2;
+      }
+      // hash = hash + GEAR[b']
+      b = src[pos + 1]!;
+      g = GEAR_LO[b]!;
+      nlo = (lo + g) | 0;
+      hi = (hi + GEAR_HI[b]! + (nlo >>> 0 < g >>> 0 ? 1 : 0)) | 0;
+      lo = nlo;
+      if ((lo & mLo) === 0 && (hi & mHi) === 0) {
+        lastCutHash.hi = hi >>> 0;
+        lastCutHash.lo = lo >>> 0;
+        return index * 2 + 1;
+      }
+    }
+  }
+  lastCutHash.hi = hi >>> 0;
+  lastCutHash.lo = lo >>> 0;
+  return remaining;
+}
+
+/**
+ * Streaming chunker: push arbitrary pieces, get back complete chunks (copies). Holds at most
+ * `max` bytes plus the latest piece, so memory stays bounded whatever the input size.
+ */
+export class StreamChunker {
+  readonly #p: CutParams;
+  #buf: Uint8Array;
+  #start = 0;
+  #end = 0;
+
+  constructor(sizes: ChunkSizes = chunkSizesFor(DEFAULT_AVG_CHUNK_SIZE)) {
+    this.#p = new CutParams(sizes);
+    this.#buf = new Uint8Array(sizes.max * 2);
+  }
+
+  push(data: Uint8Array): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    let off = 0;
+    while (off < data.length) {
+      // Make room: compact, or grow if the live region plus this piece does not fit.
+      if (this.#end === this.#buf.length) {
+        const live = this.#end - this.#start;
+        if (this.#start > 0) {
+          this.#buf.copyWithin(0, this.#start, this.#end);
+        } else {
+          const bigger = new Uint8Array(this.#buf.length * 2);
+          bigger.set(this.#buf);
+          this.#buf = bigger;
+        }
+        this.#start = 0;
+        this.#end = live;
+      }
+      const n = Math.min(data.length - off, this.#buf.length - this.#end);
+      this.#buf.set(data.subarray(off, off + n), this.#end);
+      this.#end += n;
+      off += n;
+      // Cut only with a full window of `max` bytes ahead, exactly as the crate's StreamCDC.
+      while (this.#end - this.#start >= this.#p.max) {
+        const len = cut(this.#buf, this.#start, this.#end, this.#p);
+        out.push(this.#buf.slice(this.#start, this.#start + len));
+        this.#start += len;
+      }
+    }
+    return out;
+  }
+
+  /** Remaining chunks at end of input. */
+  finish(): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    while (this.#end > this.#start) {
+      const len = cut(this.#buf, this.#start, this.#end, this.#p);
+      out.push(this.#buf.slice(this.#start, this.#start + len));
+      this.#start += len;
+    }
+    this.#start = 0;
+    this.#end = 0;
+    return out;
+  }
+}

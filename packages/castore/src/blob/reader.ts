@@ -1,0 +1,125 @@
+/**
+ * Readers: `BytesReader` over one buffer, and `ChunkedReader` that stitches a blob together from
+ * its chunks (castore-store.md §3.2), fetching each chunk only when the position reaches it.
+ */
+import { concatBytes } from "../bytes.ts";
+import { BlobServiceError } from "../errors.ts";
+import type { B3Digest } from "../model/digest.ts";
+import { type BlobReader, type ChunkMeta, READ_PIECE_SIZE, type SeekFrom } from "./types.ts";
+
+/** Shared position bookkeeping and streaming for readers with a known size. */
+abstract class PositionedReader implements BlobReader {
+  readonly size: number;
+  #pos = 0;
+  protected constructor(size: number) {
+    this.size = size;
+  }
+
+  get position(): number {
+    return this.#pos;
+  }
+
+  seek(offset: number, from: SeekFrom = "start"): number {
+    const base = from === "start" ? 0 : from === "current" ? this.#pos : this.size;
+    const target = base + offset;
+    if (!Number.isSafeInteger(target) || target < 0) {
+      throw new BlobServiceError("invalid-request", `seek to ${target}: before start of blob`);
+    }
+    if (target > this.size) {
+      throw new BlobServiceError("invalid-request", `seek to ${target}: beyond EOF (${this.size})`);
+    }
+    this.#pos = target;
+    return target;
+  }
+
+  async read(maxBytes = READ_PIECE_SIZE): Promise<Uint8Array> {
+    if (this.#pos >= this.size || maxBytes <= 0) return new Uint8Array(0);
+    const out = await this.readAt(this.#pos, Math.min(maxBytes, this.size - this.#pos));
+    this.#pos += out.length;
+    return out;
+  }
+
+  /** Returns between 1 and `len` bytes starting at `pos` (< size). */
+  protected abstract readAt(pos: number, len: number): Promise<Uint8Array>;
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    for (;;) {
+      const piece = await this.read();
+      if (piece.length === 0) return;
+      yield piece;
+    }
+  }
+
+  async close(): Promise<void> {}
+}
+
+export class BytesReader extends PositionedReader {
+  readonly #data: Uint8Array;
+  constructor(data: Uint8Array) {
+    super(data.length);
+    this.#data = data;
+  }
+  protected async readAt(pos: number, len: number): Promise<Uint8Array> {
+    return this.#data.subarray(pos, pos + len);
+  }
+}
+
+/** Fetches one chunk's bytes, or undefined if the chunk is missing. */
+export type ChunkFetcher = (digest: B3Digest) => Promise<Uint8Array | undefined>;
+
+export class ChunkedReader extends PositionedReader {
+  readonly #chunks: readonly ChunkMeta[];
+  readonly #starts: number[];
+  readonly #fetch: ChunkFetcher;
+  #cached: { index: number; data: Uint8Array } | undefined;
+
+  constructor(chunks: readonly ChunkMeta[], fetch: ChunkFetcher) {
+    let total = 0;
+    const starts: number[] = [];
+    for (const c of chunks) {
+      starts.push(total);
+      total += c.size;
+    }
+    super(total);
+    this.#chunks = chunks;
+    this.#starts = starts;
+    this.#fetch = fetch;
+  }
+
+  /** Binary search for the chunk covering `pos`. */
+  #indexOf(pos: number): number {
+    let lo = 0;
+    let hi = this.#starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.#starts[mid]! <= pos) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  protected async readAt(pos: number, len: number): Promise<Uint8Array> {
+    const i = this.#indexOf(pos);
+    if (this.#cached?.index !== i) {
+      const meta = this.#chunks[i]!;
+      const data = await this.#fetch(meta.digest);
+      if (!data) throw new BlobServiceError("integrity", `chunk ${i} of blob not found`);
+      if (data.length !== meta.size) {
+        throw new BlobServiceError(
+          "integrity",
+          `chunk ${i} has ${data.length} bytes, index says ${meta.size}`,
+        );
+      }
+      this.#cached = { index: i, data };
+    }
+    const off = pos - this.#starts[i]!;
+    return this.#cached.data.subarray(off, Math.min(off + len, this.#cached.data.length));
+  }
+}
+
+/** Reads everything from the current position to the end (tests, small blobs). */
+export async function readAll(reader: BlobReader): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for await (const p of reader) parts.push(p);
+  return concatBytes(parts);
+}

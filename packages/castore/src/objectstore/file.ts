@@ -1,0 +1,81 @@
+/**
+ * ObjectStore over a local directory (`objectstore+file:///DIR`). Each object is a file at its
+ * key; writes go to a temporary file under `DIR/.tmp` and are renamed into place, so a crashed
+ * or killed writer never leaves a partial object visible (only orphaned temp files, which are
+ * swept on open).
+ */
+import { randomBytes } from "node:crypto";
+import { mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { plain } from "../bytes.ts";
+import { checkKey, type ObjectStore } from "./types.ts";
+
+const TMP = ".tmp";
+
+export class FileObjectStore implements ObjectStore {
+  readonly root: string;
+  #ready: Promise<void> | undefined;
+
+  constructor(root: string) {
+    this.root = root;
+  }
+
+  /** Creates the root and sweeps temp files a previous, killed writer may have left. */
+  #init(): Promise<void> {
+    this.#ready ??= (async () => {
+      await mkdir(join(this.root, TMP), { recursive: true });
+      const stale = await readdir(join(this.root, TMP));
+      const hourAgo = Date.now() - 3600_000;
+      for (const f of stale) {
+        const p = join(this.root, TMP, f);
+        // Only old ones: a live writer in another process may still be using a fresh one.
+        const st = await stat(p).catch(() => undefined);
+        if (st && st.mtimeMs < hourAgo) await rm(p, { force: true });
+      }
+    })();
+    return this.#ready;
+  }
+
+  #path(key: string): string {
+    checkKey(key);
+    if (key.split("/")[0] === TMP) throw new Error(`invalid object key: ${key}`);
+    return join(this.root, key);
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    try {
+      return plain(await readFile(this.#path(key)));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw e;
+    }
+  }
+
+  async head(key: string): Promise<boolean> {
+    try {
+      await stat(this.#path(key));
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return false;
+      throw e;
+    }
+  }
+
+  async put(key: string, data: Uint8Array): Promise<void> {
+    const target = this.#path(key);
+    await this.#init();
+    const tmp = join(this.root, TMP, `${randomBytes(12).toString("hex")}`);
+    try {
+      await writeFile(tmp, data);
+      await mkdir(dirname(target), { recursive: true });
+      await rename(tmp, target);
+    } catch (e) {
+      await unlink(tmp).catch(() => {});
+      throw e;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.#path(key), { force: true });
+  }
+}
