@@ -1,7 +1,8 @@
 import type { Command } from "./command.ts";
+import { derivationShow } from "./commands/derivation.ts";
 
 /**
  * Every `tvix` subcommand. Commands are small modules; heavy dependencies are imported inside
  * `run` so that `tvix --help` and quick commands start fast.
  */
-export const commands: readonly Command[] = [];
+export const commands: readonly Command[] = [derivationShow];

@@ -7,6 +7,7 @@ export * from "./binary-cache/compression.ts";
 export * from "./binary-cache/paths.ts";
 export * from "./bytes.ts";
 export * from "./crypto/index.ts";
+export * from "./derivation/index.ts";
 export { NixCompatError } from "./errors.ts";
 export * from "./hash/algo.ts";
 export * from "./hash/base64.ts";

@@ -21,7 +21,7 @@ import { isHashAlgo } from "../hash/algo.ts";
 import { ContentAddress, type ContentAddressMethod } from "../hash/content-address.ts";
 import { decodeDigest, NixHash } from "../hash/nix-hash.ts";
 import { parseAbsoluteStorePath } from "../store-path/store-path.ts";
-import { type Derivation, DerivationError, type DerivationOutput } from "./model.ts";
+import { type Derivation, DerivationError, type DerivationOutput, quote } from "./model.ts";
 import { validateDerivation } from "./validate.ts";
 
 class Reader {
@@ -44,13 +44,24 @@ class Reader {
 
   expect(lit: string): void {
     if (!this.s.startsWith(lit, this.pos)) {
-      this.fail("syntax", `expected '${lit}', found ${this.describeHere()}`);
+      this.fail("syntax", `expected ${quote(lit)}, found ${this.describeHere()}`);
     }
     this.pos += lit.length;
   }
 
   peek(): string | undefined {
     return this.s[this.pos];
+  }
+
+  /**
+   * Position of the next backslash at or after `from` (searches only move forward, so one
+   * cached answer serves every string up to it: parsing stays linear).
+   */
+  private bsPos = -2;
+  private nextBackslash(from: number): number {
+    if (this.bsPos === -1 || this.bsPos >= from) return this.bsPos;
+    this.bsPos = this.s.indexOf("\\", from);
+    return this.bsPos;
   }
 
   /** `"…"`; returns the unescaped byte string. */
@@ -60,13 +71,13 @@ class Reader {
     const s = this.s;
     let i = this.pos;
     let out = "";
-    let quote = s.indexOf('"', i);
+    let q = s.indexOf('"', i);
     for (;;) {
-      if (quote < 0) this.fail("unterminated-string", "unterminated string", start);
-      const bs = s.indexOf("\\", i);
-      if (bs < 0 || bs > quote) {
-        out += s.slice(i, quote);
-        this.pos = quote + 1;
+      if (q < 0) this.fail("unterminated-string", "unterminated string", start);
+      const bs = this.nextBackslash(i);
+      if (bs < 0 || bs > q) {
+        out += s.slice(i, q);
+        this.pos = q + 1;
         return out;
       }
       out += s.slice(i, bs);
@@ -74,7 +85,7 @@ class Reader {
       const c = s[bs + 1]!;
       out += c === "n" ? "\n" : c === "r" ? "\r" : c === "t" ? "\t" : c;
       i = bs + 2;
-      if (i > quote) quote = s.indexOf('"', i);
+      if (i > q) q = s.indexOf('"', i);
     }
   }
 
@@ -102,7 +113,7 @@ class Reader {
     try {
       parseAbsoluteStorePath(p);
     } catch {
-      this.fail("invalid-store-path", `invalid store path ${JSON.stringify(p)}`, at);
+      this.fail("invalid-store-path", `invalid store path ${quote(p)}`, at);
     }
     return p;
   }
@@ -124,18 +135,18 @@ function parseOutput(r: Reader, name: string): DerivationOutput {
     try {
       parseAbsoluteStorePath(path);
     } catch {
-      r.fail(
-        "invalid-store-path",
-        `output '${name}' has invalid path ${JSON.stringify(path)}`,
-        pathAt,
-      );
+      r.fail("invalid-store-path", `output ${quote(name)} has invalid path ${quote(path)}`, pathAt);
     }
     return path;
   };
 
   if (algoField === "") {
     if (hashField !== "") {
-      r.fail("invalid-output-hash", `output '${name}' has a hash but no hash algorithm`, hashAt);
+      r.fail(
+        "invalid-output-hash",
+        `output ${quote(name)} has a hash but no hash algorithm`,
+        hashAt,
+      );
     }
     if (path === "") return { kind: "deferred" };
     return { kind: "input-addressed", path: checkPath() };
@@ -153,13 +164,13 @@ function parseOutput(r: Reader, name: string): DerivationOutput {
   if (!isHashAlgo(algoName)) {
     r.fail(
       "invalid-output-hash",
-      `output '${name}' has unknown hash algorithm '${algoField}'`,
+      `output ${quote(name)} has unknown hash algorithm ${quote(algoField)}`,
       algoAt,
     );
   }
   if (hashField === "impure") {
     if (path !== "") {
-      r.fail("invalid-output", `impure output '${name}' must not have a path`, pathAt);
+      r.fail("invalid-output", `impure output ${quote(name)} must not have a path`, pathAt);
     }
     return { kind: "impure", method, algo: algoName };
   }
@@ -167,7 +178,7 @@ function parseOutput(r: Reader, name: string): DerivationOutput {
     if (path !== "") {
       r.fail(
         "invalid-output",
-        `floating content-addressed output '${name}' must not have a path`,
+        `floating content-addressed output ${quote(name)} must not have a path`,
         pathAt,
       );
     }
@@ -180,7 +191,7 @@ function parseOutput(r: Reader, name: string): DerivationOutput {
   } catch (e) {
     r.fail(
       "invalid-output-hash",
-      `output '${name}' has invalid hash: ${(e as Error).message}`,
+      `output ${quote(name)} has invalid hash: ${(e as Error).message}`,
       hashAt,
     );
   }
@@ -205,7 +216,7 @@ export function parseDerivation(
     r.expect("(");
     const nameAt = r.pos;
     const name = r.string();
-    if (outputs.has(name)) r.fail("duplicate-map-key", `duplicate output '${name}'`, nameAt);
+    if (outputs.has(name)) r.fail("duplicate-map-key", `duplicate output ${quote(name)}`, nameAt);
     outputs.set(name, parseOutput(r, name));
   });
   r.expect(",");
@@ -216,7 +227,7 @@ export function parseDerivation(
     const pathAt = r.pos;
     const path = r.storePath();
     if (inputDrvs.has(path)) {
-      r.fail("duplicate-map-key", `duplicate input derivation '${path}'`, pathAt);
+      r.fail("duplicate-map-key", `duplicate input derivation ${quote(path)}`, pathAt);
     }
     r.expect(",");
     const names = new Set<string>();
@@ -226,7 +237,7 @@ export function parseDerivation(
       if (names.has(n)) {
         r.fail(
           "duplicate-input-derivation-output-name",
-          `duplicate output '${n}' of input derivation '${path}'`,
+          `duplicate output ${quote(n)} of input derivation ${quote(path)}`,
           at,
         );
       }
@@ -241,7 +252,8 @@ export function parseDerivation(
   r.list(() => {
     const at = r.pos;
     const p = r.storePath();
-    if (inputSrcs.has(p)) r.fail("duplicate-input-source", `duplicate input source '${p}'`, at);
+    if (inputSrcs.has(p))
+      r.fail("duplicate-input-source", `duplicate input source ${quote(p)}`, at);
     inputSrcs.add(p);
   });
   r.expect(",");
@@ -261,7 +273,7 @@ export function parseDerivation(
     r.expect("(");
     const at = r.pos;
     const key = r.string();
-    if (env.has(key)) r.fail("duplicate-map-key", `duplicate env key '${key}'`, at);
+    if (env.has(key)) r.fail("duplicate-map-key", `duplicate env key ${quote(key)}`, at);
     r.expect(",");
     env.set(key, r.string());
     r.expect(")");

@@ -141,3 +141,8 @@ export function compareByteStrings(a: string, b: string): number {
 export function outputPathName(drvName: string, outputName: string): string {
   return outputName === "out" ? drvName : `${drvName}-${outputName}`;
 }
+
+/** A value for an error message: JSON-quoted (one line) and cut to 80 characters. */
+export function quote(s: string): string {
+  return JSON.stringify(s.length > 80 ? `${s.slice(0, 80)}...` : s);
+}

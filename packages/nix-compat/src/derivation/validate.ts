@@ -1,6 +1,6 @@
 import { makeFixedOutputPath } from "../store-path/build.ts";
 import { isValidName, parseAbsoluteStorePath } from "../store-path/store-path.ts";
-import { type Derivation, DerivationError, type DerivationOutput } from "./model.ts";
+import { type Derivation, DerivationError, type DerivationOutput, quote } from "./model.ts";
 
 export interface ValidateOptions {
   /**
@@ -23,7 +23,7 @@ function checkOutputName(name: string, where: string): void {
   if (name === "") fail("invalid-output-name", `${where}: output name is empty`);
   if (name === "drv") fail("invalid-output-name", `${where}: output name 'drv' is not allowed`);
   if (!isValidName(name)) {
-    fail("invalid-output-name", `${where}: output name ${JSON.stringify(name)} is not valid`);
+    fail("invalid-output-name", `${where}: output name ${quote(name)} is not valid`);
   }
 }
 
@@ -53,35 +53,46 @@ export function validateDerivation(drv: Derivation, opts: ValidateOptions = {}):
     switch (o.kind) {
       case "fixed":
         if (o.ca.method === "text") {
-          fail("invalid-fixed-output", `output '${name}': text hashing is not allowed for outputs`);
+          fail(
+            "invalid-fixed-output",
+            `output ${quote(name)}: text hashing is not allowed for outputs`,
+          );
         }
         if (o.path !== undefined) {
           try {
             parseAbsoluteStorePath(o.path);
           } catch (e) {
-            throw new DerivationError("invalid-store-path", `output '${name}' has invalid path`, {
-              cause: e,
-            });
+            throw new DerivationError(
+              "invalid-store-path",
+              `output ${quote(name)} has invalid path`,
+              {
+                cause: e,
+              },
+            );
           }
         } else if (requirePaths) {
-          fail("missing-output-path", `output '${name}' has no path`);
+          fail("missing-output-path", `output ${quote(name)} has no path`);
         }
         break;
       case "input-addressed":
         try {
           parseAbsoluteStorePath(o.path);
         } catch (e) {
-          throw new DerivationError("invalid-store-path", `output '${name}' has invalid path`, {
-            cause: e,
-          });
+          throw new DerivationError(
+            "invalid-store-path",
+            `output ${quote(name)} has invalid path`,
+            {
+              cause: e,
+            },
+          );
         }
         break;
       case "deferred":
-        if (requirePaths) fail("missing-output-path", `output '${name}' has no path`);
+        if (requirePaths) fail("missing-output-path", `output ${quote(name)} has no path`);
         break;
       case "floating":
       case "impure": {
-        if (requirePaths) fail("missing-output-path", `output '${name}' has no path`);
+        if (requirePaths) fail("missing-output-path", `output ${quote(name)} has no path`);
         const a = `${o.method}:${o.algo}`;
         if (floatingAlgo !== undefined && floatingAlgo !== a) {
           fail("mixed-output-kinds", "content-addressed outputs must all use the same hashing");
@@ -101,14 +112,14 @@ export function validateDerivation(drv: Derivation, opts: ValidateOptions = {}):
       try {
         expected = makeFixedOutputPath(opts.name, o.ca).toAbsolutePath();
       } catch (e) {
-        throw new DerivationError("invalid-name", `invalid derivation name '${opts.name}'`, {
+        throw new DerivationError("invalid-name", `invalid derivation name ${quote(opts.name)}`, {
           cause: e,
         });
       }
       if (expected !== o.path) {
         fail(
           "fixed-output-path-mismatch",
-          `output 'out' has path '${o.path}', but its hash gives '${expected}'`,
+          `output 'out' has path ${quote(o.path)}, but its hash gives ${quote(expected)}`,
         );
       }
     }
@@ -119,23 +130,29 @@ export function validateDerivation(drv: Derivation, opts: ValidateOptions = {}):
     try {
       name = parseAbsoluteStorePath(path).name;
     } catch (e) {
-      throw new DerivationError("invalid-store-path", `invalid input derivation path '${path}'`, {
-        cause: e,
-      });
+      throw new DerivationError(
+        "invalid-store-path",
+        `invalid input derivation path ${quote(path)}`,
+        {
+          cause: e,
+        },
+      );
     }
     if (!name.endsWith(".drv")) {
-      fail("invalid-input-derivation", `input derivation '${path}' does not end in .drv`);
+      fail("invalid-input-derivation", `input derivation ${quote(path)} does not end in .drv`);
     }
     if (names.size === 0) {
-      fail("invalid-input-derivation", `input derivation '${path}' has no outputs listed`);
+      fail("invalid-input-derivation", `input derivation ${quote(path)} has no outputs listed`);
     }
-    for (const n of names) checkOutputName(n, `input derivation '${path}'`);
+    for (const n of names) checkOutputName(n, `input derivation ${quote(path)}`);
   }
   for (const p of drv.inputSrcs) {
     try {
       parseAbsoluteStorePath(p);
     } catch (e) {
-      throw new DerivationError("invalid-store-path", `invalid input source '${p}'`, { cause: e });
+      throw new DerivationError("invalid-store-path", `invalid input source ${quote(p)}`, {
+        cause: e,
+      });
     }
   }
   if (drv.system === "") fail("empty-system", "derivation has an empty system");
