@@ -6,6 +6,7 @@
  * | `memory://`                        | `memory://`                          |
  * | `objectstore+file:///DIR`          | `objectstore+file:///DIR`            |
  * | `objectstore+memory:///`           | `objectstore+memory:///`             |
+ * | `grpc+unix:///SOCK`, `grpc+http(s)://HOST:PORT` (both)                    |
  * |                                    | `sqlite:///FILE`, `sqlite://` (temp) |
  * |                                    | `cache://?near=URL&far=URL`          |
  *
@@ -21,6 +22,9 @@ import { ObjectStoreDirectoryService } from "./directory/objectstore.ts";
 import { SqliteDirectoryService } from "./directory/sqlite.ts";
 import type { DirectoryService } from "./directory/types.ts";
 import { ConfigError } from "./errors.ts";
+import { GrpcBlobService } from "./grpc/blob-client.ts";
+import { GrpcDirectoryService } from "./grpc/directory-client.ts";
+import { transportFromUrl } from "./grpc/transport.ts";
 import { FileObjectStore } from "./objectstore/file.ts";
 import { MemoryObjectStore } from "./objectstore/memory.ts";
 import type { ObjectStore } from "./objectstore/types.ts";
@@ -85,6 +89,7 @@ export function blobServiceFromUrl(url: string): BlobService {
     }
     return new ObjectStoreBlobService(objectStoreOf(u, url), { avgChunkSize });
   }
+  if (u.protocol.startsWith("grpc+")) return new GrpcBlobService(transportFromUrl(url));
   return fail(url, `unknown blob service type ${u.protocol.slice(0, -1)}`);
 }
 
@@ -115,5 +120,6 @@ export function directoryServiceFromUrl(url: string): DirectoryService {
     allowQuery(u, url, []);
     return new ObjectStoreDirectoryService(objectStoreOf(u, url));
   }
+  if (u.protocol.startsWith("grpc+")) return new GrpcDirectoryService(transportFromUrl(url));
   return fail(url, `unknown directory service type ${u.protocol.slice(0, -1)}`);
 }

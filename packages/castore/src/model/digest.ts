@@ -3,6 +3,7 @@
  * that take one know its length was checked. Displayed as `b3:` + padded standard base64, as Tvix
  * prints digests in logs and error texts.
  */
+import { plain } from "../bytes.ts";
 import { ValidationError } from "../errors.ts";
 import { blake3Bytes, createBlake3 } from "./blake3.ts";
 
@@ -16,7 +17,7 @@ export function b3Digest(bytes: Uint8Array): B3Digest {
   if (bytes.length !== B3_LEN) {
     throw new ValidationError("InvalidDigestLen", `invalid digest length: ${bytes.length}`);
   }
-  return bytes as B3Digest;
+  return plain(bytes) as B3Digest;
 }
 
 export function isB3Digest(bytes: Uint8Array): bytes is B3Digest {

@@ -50,8 +50,7 @@ export function validateNode(name: Uint8Array, node: UncheckedNode): Node {
       case "file":
         return fileNode(node.digest, node.size, node.executable);
       case "symlink":
-        validateSymlinkTarget(node.target);
-        return { type: "symlink", target: node.target };
+        return { type: "symlink", target: validateSymlinkTarget(node.target) };
       default:
         throw new ValidationError("NoNodeSet", "node has no known type");
     }

@@ -2,6 +2,7 @@
  * Node names (Tvix `PathComponent`, castore-store.md §1.2) and symlink targets (§1.3). Both are
  * raw bytes, not necessarily UTF-8; strings passed in are encoded as UTF-8 for convenience.
  */
+import { plain } from "../bytes.ts";
 import { ValidationError } from "../errors.ts";
 
 export const MAX_NAME_LEN = 255;
@@ -9,8 +10,9 @@ export const MAX_TARGET_LEN = 4095;
 
 const encoder = new TextEncoder();
 
+/** Bytes of a name or target; Buffers become plain Uint8Array views so equality behaves. */
 export function toBytes(s: Uint8Array | string): Uint8Array {
-  return typeof s === "string" ? encoder.encode(s) : s;
+  return typeof s === "string" ? encoder.encode(s) : plain(s);
 }
 
 /** Printable form of a name for error messages (lossy for non-UTF-8). */

@@ -1,0 +1,167 @@
+/**
+ * gRPC servers for BlobService and DirectoryService (castore-store.md §2.4), over HTTP/2
+ * without TLS (h2c) on TCP or a Unix socket, as Tvix's daemon serves them. Differences from
+ * Tvix: validation failures in Put are INVALID_ARGUMENT (Tvix says INTERNAL), and a Put stream
+ * that breaks off is aborted so nothing of it becomes visible.
+ */
+import { createServer, type Http2Server, type ServerHttp2Session } from "node:http2";
+import type { ConnectRouter } from "@connectrpc/connect";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { BlobService } from "../blob/types.ts";
+import { READ_PIECE_SIZE } from "../blob/types.ts";
+import type { DirectoryService } from "../directory/types.ts";
+import { BlobService as BlobServiceDesc } from "../gen/tvix/castore/v1/rpc_blobstore_pb.ts";
+import { DirectoryService as DirectoryServiceDesc } from "../gen/tvix/castore/v1/rpc_directory_pb.ts";
+import { type B3Digest, digestToString, isB3Digest } from "../model/digest.ts";
+import { directoryFromProto, directoryToProto } from "../model/proto.ts";
+import { toConnectError } from "./errors.ts";
+
+function digestArg(d: Uint8Array): B3Digest {
+  if (!isB3Digest(d)) throw new ConnectError("invalid digest length", Code.InvalidArgument);
+  return d;
+}
+
+export function blobServiceRoutes(router: ConnectRouter, blobs: BlobService): void {
+  router.service(BlobServiceDesc, {
+    async stat(req) {
+      const digest = digestArg(req.digest);
+      const st = await blobs.stat(digest, { withChunks: true }).catch((e) => {
+        throw toConnectError(e);
+      });
+      if (!st) throw new ConnectError(`blob ${digestToString(digest)} not found`, Code.NotFound);
+      return {
+        chunks: (st.chunks ?? []).map((c) => ({ digest: c.digest, size: BigInt(c.size) })),
+      };
+    },
+    async *read(req) {
+      const digest = digestArg(req.digest);
+      const reader = await blobs.openRead(digest).catch((e) => {
+        throw toConnectError(e);
+      });
+      if (!reader)
+        throw new ConnectError(`blob ${digestToString(digest)} not found`, Code.NotFound);
+      try {
+        for (;;) {
+          const data = await reader.read(READ_PIECE_SIZE);
+          if (data.length === 0) break;
+          yield { data };
+        }
+      } catch (e) {
+        throw toConnectError(e);
+      } finally {
+        await reader.close();
+      }
+    },
+    async put(requests) {
+      const writer = blobs.openWrite();
+      try {
+        for await (const chunk of requests) await writer.write(chunk.data);
+      } catch (e) {
+        // The client went away or sent garbage: throw the partial blob away.
+        await writer.abort().catch(() => {});
+        throw toConnectError(e);
+      }
+      try {
+        return { digest: await writer.close() };
+      } catch (e) {
+        throw toConnectError(e);
+      }
+    },
+  });
+}
+
+export function directoryServiceRoutes(router: ConnectRouter, dirs: DirectoryService): void {
+  router.service(DirectoryServiceDesc, {
+    async *get(req) {
+      if (req.byWhat.case !== "digest") {
+        throw new ConnectError("invalid by_what", Code.InvalidArgument);
+      }
+      const digest = digestArg(req.byWhat.value);
+      try {
+        if (!req.recursive) {
+          const d = await dirs.get(digest);
+          if (!d) {
+            throw new ConnectError(`directory ${digestToString(digest)} not found`, Code.NotFound);
+          }
+          yield directoryToProto(d);
+          return;
+        }
+        // As Tvix: an absent root is an empty stream with OK status.
+        for await (const d of dirs.getRecursive(digest)) yield directoryToProto(d);
+      } catch (e) {
+        throw toConnectError(e);
+      }
+    },
+    async put(requests) {
+      const putter = dirs.putMultipleStart();
+      try {
+        for await (const msg of requests) await putter.put(directoryFromProto(msg));
+        return { rootDigest: await putter.close() };
+      } catch (e) {
+        throw toConnectError(e);
+      }
+    },
+  });
+}
+
+export interface CastoreServer {
+  /** `host:port` or the socket path. */
+  readonly address: string;
+  close(): Promise<void>;
+}
+
+export interface ServeOptions {
+  readonly blobService?: BlobService;
+  readonly directoryService?: DirectoryService;
+  /** `unix:/path/to/socket`, or `host:port` (port 0 picks a free one). */
+  readonly listen: string;
+}
+
+/** Serves the given services over gRPC until `close`. */
+export async function serveCastore(options: ServeOptions): Promise<CastoreServer> {
+  const handler = connectNodeAdapter({
+    grpc: true,
+    grpcWeb: false,
+    connect: false,
+    routes: (router) => {
+      if (options.blobService) blobServiceRoutes(router, options.blobService);
+      if (options.directoryService) directoryServiceRoutes(router, options.directoryService);
+    },
+  });
+  const server: Http2Server = createServer(handler);
+  const sessions = new Set<ServerHttp2Session>();
+  server.on("session", (s) => {
+    sessions.add(s);
+    s.on("close", () => sessions.delete(s));
+  });
+  let address: string;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    if (options.listen.startsWith("unix:")) {
+      address = options.listen.slice("unix:".length);
+      server.listen(address, resolve);
+    } else {
+      const i = options.listen.lastIndexOf(":");
+      const host = options.listen.slice(0, i).replace(/^\[(.*)\]$/, "$1");
+      server.listen(Number(options.listen.slice(i + 1)), host, () => {
+        const a = server.address();
+        address =
+          a && typeof a === "object"
+            ? `${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}`
+            : options.listen;
+        resolve();
+      });
+    }
+  });
+  return {
+    get address() {
+      return address;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sessions) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

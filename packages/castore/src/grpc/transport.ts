@@ -1,0 +1,41 @@
+/**
+ * gRPC client URLs (castore-store.md §2.5): `grpc+unix:///abs/socket` (no host allowed),
+ * `grpc+http://host[:port]` (h2c) and `grpc+https://host[:port]` (TLS), no path. The
+ * `wait-connect` parameter is accepted; connections are always made lazily here.
+ */
+import { connect as netConnect } from "node:net";
+import type { Transport } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { ConfigError } from "../errors.ts";
+
+export function transportFromUrl(url: string): Transport {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new ConfigError("InvalidUrl", `invalid service URL: ${url}`);
+  }
+  const fail = (why: string): never => {
+    throw new ConfigError("InvalidUrl", `${url}: ${why}`);
+  };
+  for (const k of u.searchParams.keys()) if (k !== "wait-connect") fail(`unknown parameter ${k}`);
+  switch (u.protocol) {
+    case "grpc+unix:": {
+      if (u.host !== "") fail("host may not be set for unix domain sockets");
+      const path = decodeURIComponent(u.pathname);
+      if (path === "" || path === "/") fail("missing socket path");
+      return createGrpcTransport({
+        baseUrl: "http://localhost",
+        nodeOptions: { createConnection: () => netConnect(path) },
+      });
+    }
+    case "grpc+http:":
+    case "grpc+https:": {
+      if (u.pathname !== "" && u.pathname !== "/") fail("path may not be set");
+      const scheme = u.protocol === "grpc+http:" ? "http" : "https";
+      return createGrpcTransport({ baseUrl: `${scheme}://${u.host}` });
+    }
+    default:
+      return fail("grpc+ prefix is missing from URL");
+  }
+}
