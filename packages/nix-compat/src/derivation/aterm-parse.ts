@@ -16,11 +16,11 @@
  * - Afterwards `validateDerivation(drv, { requireOutputPaths: false })` runs unless
  *   `validate: false`.
  */
-import { latin1Decode } from "../bytes.ts";
 import { isHashAlgo } from "../hash/algo.ts";
 import { ContentAddress, type ContentAddressMethod } from "../hash/content-address.ts";
 import { decodeDigest, NixHash } from "../hash/nix-hash.ts";
 import { parseAbsoluteStorePath } from "../store-path/store-path.ts";
+import { bytesToByteString } from "./byte-string.ts";
 import { type Derivation, DerivationError, type DerivationOutput, quote } from "./model.ts";
 import { validateDerivation } from "./validate.ts";
 
@@ -208,7 +208,7 @@ export function parseDerivation(
   input: Uint8Array | string,
   opts: ParseDerivationOptions = {},
 ): Derivation {
-  const r = new Reader(typeof input === "string" ? input : latin1Decode(input));
+  const r = new Reader(typeof input === "string" ? input : bytesToByteString(input));
   r.expect("Derive(");
 
   const outputs = new Map<string, DerivationOutput>();

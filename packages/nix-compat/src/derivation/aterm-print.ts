@@ -6,7 +6,7 @@
  * Like CppNix, only builder, args, env keys and env values are escaped (`\\ \" \n \r \t`);
  * output fields, input paths and output names, and system are written raw.
  */
-import { latin1Encode } from "../bytes.ts";
+import { byteStringToBytes } from "./byte-string.ts";
 import {
   compareByteStrings,
   type Derivation,
@@ -16,24 +16,37 @@ import {
 } from "./model.ts";
 
 const NEEDS_ESCAPE = /[\\"\n\r\t]/;
-const ESCAPE_ALL = /[\\"\n\r\t]/g;
 
-function escapeChar(c: string): string {
-  switch (c) {
-    case "\n":
-      return "\\n";
-    case "\r":
-      return "\\r";
-    case "\t":
-      return "\\t";
-    default:
-      return `\\${c}`;
-  }
-}
-
-/** `"…"` with CppNix's escaping. */
+/** `"…"` with CppNix's escaping (`\\ \" \n \r \t`; every other byte as it is). */
 export function atermEscaped(s: string): string {
-  return NEEDS_ESCAPE.test(s) ? `"${s.replace(ESCAPE_ALL, escapeChar)}"` : `"${s}"`;
+  if (!NEEDS_ESCAPE.test(s)) return `"${s}"`;
+  let out = '"';
+  let last = 0;
+  for (let i = 0; i < s.length; i++) {
+    let r: string;
+    switch (s.charCodeAt(i)) {
+      case 34:
+        r = '\\"';
+        break;
+      case 92:
+        r = "\\\\";
+        break;
+      case 10:
+        r = "\\n";
+        break;
+      case 13:
+        r = "\\r";
+        break;
+      case 9:
+        r = "\\t";
+        break;
+      default:
+        continue;
+    }
+    out += s.slice(last, i) + r;
+    last = i + 1;
+  }
+  return `${out}${s.slice(last)}"`;
 }
 
 function raw(s: string): string {
@@ -68,40 +81,46 @@ export interface AtermOptions {
   maskOutputs?: boolean;
 }
 
-/** The ATerm as a byte string (code units 0..255). */
-export function printDerivationString(drv: Derivation, opts: AtermOptions = {}): string {
-  const masked = opts.maskOutputs === true;
-  const parts: string[] = [];
-
+/**
+ * The three sections of an ATerm: `Derive([outputs]`, `[inputDrvs]`, and the tail
+ * `,[inputSrcs],"system","builder",[args],[env])`. The whole ATerm is `head + "," + inputs +
+ * tail`; hashDerivationModulo re-uses sections instead of printing the same env again.
+ */
+export function atermHead(drv: Derivation, masked = false): string {
   const outs: string[] = [];
   for (const name of sortedKeys(drv.outputs)) {
     outs.push(outputTuple(name, drv.outputs.get(name)!, masked));
   }
-  parts.push(`Derive([${outs.join(",")}]`);
+  return `Derive([${outs.join(",")}]`;
+}
 
-  const inputDrvs = opts.inputDrvs ?? drv.inputDrvs;
+export function atermInputDrvs(inputDrvs: ReadonlyMap<string, ReadonlySet<string>>): string {
   const ins: string[] = [];
   for (const path of sortedKeys(inputDrvs)) {
     const names = [...inputDrvs.get(path)!].sort(compareByteStrings);
     ins.push(`(${raw(path)},[${names.map(raw).join(",")}])`);
   }
-  parts.push(`[${ins.join(",")}]`);
+  return `[${ins.join(",")}]`;
+}
 
-  parts.push(`[${sortedKeys(drv.inputSrcs).map(raw).join(",")}]`);
-  parts.push(raw(drv.system));
-  parts.push(atermEscaped(drv.builder));
-  parts.push(`[${drv.args.map(atermEscaped).join(",")}]`);
-
+export function atermTail(drv: Derivation, masked = false): string {
   const env: string[] = [];
   for (const key of sortedKeys(drv.env)) {
     const value = masked && drv.outputs.has(key) ? "" : drv.env.get(key)!;
     env.push(`(${atermEscaped(key)},${atermEscaped(value)})`);
   }
-  parts.push(`[${env.join(",")}])`);
-  return parts.join(",");
+  return `,[${sortedKeys(drv.inputSrcs).map(raw).join(",")}],${raw(drv.system)},${atermEscaped(
+    drv.builder,
+  )},[${drv.args.map(atermEscaped).join(",")}],[${env.join(",")}])`;
+}
+
+/** The ATerm as a byte string (code units 0..255). */
+export function printDerivationString(drv: Derivation, opts: AtermOptions = {}): string {
+  const masked = opts.maskOutputs === true;
+  return `${atermHead(drv, masked)},${atermInputDrvs(opts.inputDrvs ?? drv.inputDrvs)}${atermTail(drv, masked)}`;
 }
 
 /** The `.drv` file contents. */
 export function printDerivation(drv: Derivation, opts: AtermOptions = {}): Uint8Array {
-  return latin1Encode(printDerivationString(drv, opts));
+  return byteStringToBytes(printDerivationString(drv, opts));
 }

@@ -12,9 +12,10 @@
  * that is the hash its own output paths are computed from. Dependants need the unmasked hash
  * of the final derivation (`finalizeDerivation` returns it).
  */
-import { latin1Encode, toHex, utf8Encode } from "../bytes.ts";
+import { toHex, utf8Encode } from "../bytes.ts";
 import { digest } from "../crypto/index.ts";
-import { printDerivationString } from "./aterm-print.ts";
+import { atermHead, atermInputDrvs, atermTail } from "./aterm-print.ts";
+import { byteStringToBytes } from "./byte-string.ts";
 import { type Derivation, DerivationError, methodAlgoString } from "./model.ts";
 
 /** The hash modulo of a derivation as its dependants see it. */
@@ -46,12 +47,11 @@ export function fixedOutputHashModulo(drv: Derivation): Uint8Array | undefined {
   return digest("sha256", utf8Encode(s));
 }
 
-/** The ATerm that is hashed, as a byte string, or "deferred". */
-export function derivationModuloAterm(
-  drv: Derivation,
-  lookup: HashModuloLookup,
-  opts: HashModuloOptions = {},
-): string | "deferred" {
+/**
+ * The inputDrvs section of the hash-modulo ATerm: each input derivation path replaced by the
+ * hex of its hash modulo (output sets of equal hashes merged), or "deferred".
+ */
+export function moduloInputDrvs(drv: Derivation, lookup: HashModuloLookup): string | "deferred" {
   const replaced = new Map<string, Set<string>>();
   let deferred = false;
   for (const [path, outs] of drv.inputDrvs) {
@@ -74,8 +74,33 @@ export function derivationModuloAterm(
     }
     for (const o of outs) set.add(o);
   }
-  if (deferred) return "deferred";
-  return printDerivationString(drv, { inputDrvs: replaced, maskOutputs: opts.mask === true });
+  return deferred ? "deferred" : atermInputDrvs(replaced);
+}
+
+/** The ATerm that is hashed, as a byte string, or "deferred". */
+export function derivationModuloAterm(
+  drv: Derivation,
+  lookup: HashModuloLookup,
+  opts: HashModuloOptions = {},
+): string | "deferred" {
+  const ins = moduloInputDrvs(drv, lookup);
+  if (ins === "deferred") return "deferred";
+  const mask = opts.mask === true;
+  return `${atermHead(drv, mask)},${ins}${atermTail(drv, mask)}`;
+}
+
+/** Floating CA and impure derivations have no hash modulo; neither do their dependants. */
+export function hasDeferredOutputKind(drv: Derivation): boolean {
+  for (const o of drv.outputs.values()) {
+    if (o.kind === "floating" || o.kind === "impure") return true;
+    if (o.kind === "fixed") {
+      throw new DerivationError(
+        "invalid-fixed-output",
+        "a fixed-output derivation must have exactly one output, 'out'",
+      );
+    }
+  }
+  return false;
 }
 
 /** hashDerivationModulo, or "deferred" when it cannot be known before building. */
@@ -86,18 +111,10 @@ export function tryHashDerivationModulo(
 ): InputHashModulo {
   const fixed = fixedOutputHashModulo(drv);
   if (fixed !== undefined) return fixed;
-  for (const o of drv.outputs.values()) {
-    if (o.kind === "floating" || o.kind === "impure") return "deferred";
-    if (o.kind === "fixed") {
-      throw new DerivationError(
-        "invalid-fixed-output",
-        "a fixed-output derivation must have exactly one output, 'out'",
-      );
-    }
-  }
+  if (hasDeferredOutputKind(drv)) return "deferred";
   const aterm = derivationModuloAterm(drv, lookup, opts);
   if (aterm === "deferred") return "deferred";
-  return digest("sha256", latin1Encode(aterm));
+  return digest("sha256", byteStringToBytes(aterm));
 }
 
 /** hashDerivationModulo; throws `DerivationError` (`deferred`) when it is not known yet. */

@@ -1,4 +1,20 @@
-/** Derivations: model, ATerm, validation, hashDerivationModulo, paths, JSON forms. */
+/**
+ * Derivations: model, ATerm, validation, hashDerivationModulo, paths, JSON forms.
+ *
+ * How `derivationStrict` uses this (strings are byte strings, see model.ts):
+ *
+ *   const drv = newDerivation({ system, builder, args });
+ *   drv.env.set(key, value) for each attribute (or setStructuredAttrs(drv, attrs));
+ *   drv.outputs.set(o, { kind: "deferred" }) for each output, or for a fixed-output derivation
+ *     drv.outputs.set("out", { kind: "fixed", ca: new ContentAddress("flat" | "nar", parseNixHash(h, algo)) }),
+ *     or { kind: "floating" | "impure", method, algo } (ca-derivations / impure-derivations);
+ *   drv.inputDrvs / drv.inputSrcs from the string context;
+ *   const { drvPath, aterm, outputPaths, hashModulo } = finalizeDerivation(drv, name, lookup);
+ *   remember hashModulo under drvPath (that is what `lookup` returns for dependants) and write
+ *   `aterm` to the store. An output without a path (floating CA, or deferred because an input
+ *   is) is referred to by `downstreamPlaceholder(drvPath, o)`; `hashPlaceholder(o)` is
+ *   `builtins.placeholder`.
+ */
 
 export type { ParseDerivationOptions } from "./aterm-parse.ts";
 export { parseDerivation } from "./aterm-parse.ts";

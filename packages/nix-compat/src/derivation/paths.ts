@@ -2,7 +2,7 @@
  * Output paths, `.drv` paths and placeholders: what `derivationStrict` computes after it has
  * built the derivation's env, outputs and inputs (spec §5.7).
  */
-import { latin1Encode, utf8Encode } from "../bytes.ts";
+import { utf8Encode } from "../bytes.ts";
 import { digest } from "../crypto/index.ts";
 import { encode as nb32Encode } from "../nixbase32.ts";
 import {
@@ -12,11 +12,13 @@ import {
   makeTextPathFromHash,
 } from "../store-path/build.ts";
 import { MAX_NAME_LENGTH, parseAbsoluteStorePath, validateName } from "../store-path/store-path.ts";
-import { printDerivationString } from "./aterm-print.ts";
+import { atermHead, atermInputDrvs, atermTail, printDerivationString } from "./aterm-print.ts";
+import { byteStringToBytes } from "./byte-string.ts";
 import {
+  fixedOutputHashModulo,
   type HashModuloLookup,
   type InputHashModulo,
-  tryHashDerivationModulo,
+  moduloInputDrvs,
 } from "./hash-modulo.ts";
 import {
   type Derivation,
@@ -60,7 +62,7 @@ export function derivationPathOfAterm(aterm: Uint8Array, drv: Derivation, name: 
 
 /** Store path of the `.drv` file of `drv` (text path of its ATerm, references = its inputs). */
 export function derivationPath(drv: Derivation, name: string): string {
-  return derivationPathOfAterm(latin1Encode(printDerivationString(drv)), drv, name);
+  return derivationPathOfAterm(byteStringToBytes(printDerivationString(drv)), drv, name);
 }
 
 /**
@@ -119,6 +121,7 @@ export function finalizeDerivation(
     );
   }
   const kind = [...kinds][0]!;
+  let moduloInputs: string | undefined;
 
   if (kind === "fixed") {
     const o = drv.outputs.get("out");
@@ -143,8 +146,13 @@ export function finalizeDerivation(
       drv.outputs.set(o, { kind: "deferred" });
       drv.env.set(o, "");
     }
-    const h = tryHashDerivationModulo(drv, lookup, { mask: true });
-    if (h !== "deferred") {
+    // Outputs and their env vars are blank now: this prints the masked form.
+    moduloInputs = moduloInputDrvs(drv, lookup);
+    if (moduloInputs !== "deferred") {
+      const h = digest(
+        "sha256",
+        byteStringToBytes(`${atermHead(drv)},${moduloInputs}${atermTail(drv)}`),
+      );
       for (const o of names) {
         let path: string;
         try {
@@ -163,8 +171,13 @@ export function finalizeDerivation(
   }
 
   validateDerivation(drv, { requireOutputPaths: false });
-  const aterm = latin1Encode(printDerivationString(drv));
+  const head = atermHead(drv);
+  const tail = atermTail(drv);
+  const aterm = byteStringToBytes(`${head},${atermInputDrvs(drv.inputDrvs)}${tail}`);
   const drvPath = derivationPathOfAterm(aterm, drv, name);
-  const hashModulo = tryHashDerivationModulo(drv, lookup);
+  let hashModulo: InputHashModulo;
+  if (kind === "fixed") hashModulo = fixedOutputHashModulo(drv)!;
+  else if (moduloInputs === undefined || moduloInputs === "deferred") hashModulo = "deferred";
+  else hashModulo = digest("sha256", byteStringToBytes(`${head},${moduloInputs}${tail}`));
   return { drvPath, aterm, outputPaths, hashModulo };
 }

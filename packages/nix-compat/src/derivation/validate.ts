@@ -19,11 +19,15 @@ function fail(code: string, message: string): never {
   throw new DerivationError(code, message);
 }
 
-function checkOutputName(name: string, where: string): void {
-  if (name === "") fail("invalid-output-name", `${where}: output name is empty`);
-  if (name === "drv") fail("invalid-output-name", `${where}: output name 'drv' is not allowed`);
-  if (!isValidName(name)) {
-    fail("invalid-output-name", `${where}: output name ${quote(name)} is not valid`);
+/** `where` is the input derivation's path, or undefined for the derivation's own outputs. */
+function checkOutputName(name: string, where?: string): void {
+  let problem: string | undefined;
+  if (name === "") problem = "output name is empty";
+  else if (name === "drv") problem = "output name 'drv' is not allowed";
+  else if (!isValidName(name)) problem = `output name ${quote(name)} is not valid`;
+  if (problem !== undefined) {
+    const w = where === undefined ? "derivation output" : `input derivation ${quote(where)}`;
+    fail("invalid-output-name", `${w}: ${problem}`);
   }
 }
 
@@ -44,7 +48,7 @@ export function validateDerivation(drv: Derivation, opts: ValidateOptions = {}):
   let kind: KindGroup | undefined;
   let floatingAlgo: string | undefined;
   for (const [name, o] of drv.outputs) {
-    checkOutputName(name, "derivation output");
+    checkOutputName(name);
     const g = group(o);
     if (kind === undefined) kind = g;
     else if (kind !== g) {
@@ -144,7 +148,7 @@ export function validateDerivation(drv: Derivation, opts: ValidateOptions = {}):
     if (names.size === 0) {
       fail("invalid-input-derivation", `input derivation ${quote(path)} has no outputs listed`);
     }
-    for (const n of names) checkOutputName(n, `input derivation ${quote(path)}`);
+    for (const n of names) checkOutputName(n, path);
   }
   for (const p of drv.inputSrcs) {
     try {
