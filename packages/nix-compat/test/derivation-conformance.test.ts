@@ -104,6 +104,12 @@ describe("derivation fixtures (spec §9.1)", { skip }, () => {
       });
       it("validates with output paths required and the fixed output's path checked", () => {
         validateDerivation(parseDerivation(bytes), { name: nameOf(f) });
+        parseDerivation(bytes, { name: nameOf(f) });
+        if (f.endsWith("-bar.drv")) {
+          assert.throws(() => parseDerivation(bytes, { name: "baz" }), {
+            code: "fixed-output-path-mismatch",
+          });
+        }
       });
       it("output paths follow from the masked hashDerivationModulo", () => {
         const drv = parseDerivation(bytes);

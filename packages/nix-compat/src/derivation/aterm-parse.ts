@@ -13,6 +13,7 @@
  *   (`("out","","r:sha256","")`), impure (hash field `impure`). A hash without an algorithm is
  *   rejected (CppNix ignores it).
  * - Store paths must be canonical absolute paths under /nix/store.
+ * - Only `Derive(`; CppNix's experimental `DrvWithVersion("xp-dyn-drv",…` is not read.
  * - Afterwards `validateDerivation(drv, { requireOutputPaths: false })` runs unless
  *   `validate: false`.
  */
@@ -201,6 +202,11 @@ function parseOutput(r: Reader, name: string): DerivationOutput {
 export interface ParseDerivationOptions {
   /** Run `validateDerivation` (with `requireOutputPaths: false`) after parsing. Default true. */
   validate?: boolean;
+  /**
+   * The derivation's name (file name without `<hash>-` and `.drv`). When given, validation also
+   * checks that a fixed output's path matches its hash, as current CppNix does when parsing.
+   */
+  name?: string;
 }
 
 /** Parses a `.drv` file (bytes, or an already latin1-decoded byte string). */
@@ -284,6 +290,11 @@ export function parseDerivation(
   }
 
   const drv: Derivation = { outputs, inputDrvs, inputSrcs, system, builder, args, env };
-  if (opts.validate !== false) validateDerivation(drv, { requireOutputPaths: false });
+  if (opts.validate !== false) {
+    validateDerivation(drv, {
+      requireOutputPaths: false,
+      ...(opts.name === undefined ? {} : { name: opts.name }),
+    });
+  }
   return drv;
 }
