@@ -1,8 +1,9 @@
 import type { Command } from "./command.ts";
 import { derivationShow } from "./commands/derivation.ts";
+import { narCommands } from "./commands/nar.ts";
 
 /**
  * Every `tvix` subcommand. Commands are small modules; heavy dependencies are imported inside
  * `run` so that `tvix --help` and quick commands start fast.
  */
-export const commands: readonly Command[] = [derivationShow];
+export const commands: readonly Command[] = [derivationShow, ...narCommands];

@@ -13,6 +13,7 @@ export * from "./hash/algo.ts";
 export * from "./hash/base64.ts";
 export * from "./hash/content-address.ts";
 export * from "./hash/nix-hash.ts";
+export * from "./nar/index.ts";
 export * from "./narinfo/exported-path-info.ts";
 export * from "./narinfo/fingerprint.ts";
 export * from "./narinfo/keys.ts";
