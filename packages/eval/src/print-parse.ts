@@ -1,0 +1,446 @@
+/**
+ * Prints an AST the way `nix-instantiate --parse` does (CppNix's `Expr::show`): fully
+ * parenthesised, operators desugared (`(__sub a b)`, `(__lessThan b a)`), bindings sorted with
+ * inherits first, paths absolute.
+ *
+ * The `nix-2.8` dialect reproduces Nix 2.8's printer instead, so that tests can compare with the
+ * installed oracle: every `$` escaped, `inherit x ;`, `inherit (e) x` shown as `x = (e).x;`, and
+ * `let` bindings and formals in symbol-table order (creation order of the names, which the caller
+ * supplies as `symbolOrder`; source order otherwise).
+ */
+import {
+  type AttrName,
+  type Attrs,
+  type Binary,
+  type Call,
+  DEF_INHERITED,
+  DEF_INHERITED_FROM,
+  DEF_PLAIN,
+  type Expr,
+  type InheritFrom,
+  type Lambda,
+  N_ASSERT,
+  N_ATTRS,
+  N_BINARY,
+  N_CALL,
+  N_CUR_POS,
+  N_ERROR,
+  N_FLOAT,
+  N_HAS_ATTR,
+  N_IF,
+  N_INHERIT_FROM,
+  N_INT,
+  N_LAMBDA,
+  N_LET,
+  N_LIST,
+  N_NEG,
+  N_NOT,
+  N_PATH,
+  N_PATH_INTERP,
+  N_SEARCH_PATH,
+  N_SELECT,
+  N_STRING,
+  N_STRING_INTERP,
+  N_VAR,
+  N_WITH,
+  OP_ADD,
+  OP_AND,
+  OP_CONCAT,
+  OP_DIV,
+  OP_EQ,
+  OP_GE,
+  OP_GT,
+  OP_IMPL,
+  OP_LE,
+  OP_LT,
+  OP_MUL,
+  OP_NEQ,
+  OP_OR,
+  OP_SUB,
+  OP_UPDATE,
+  type Select,
+} from "./ast.ts";
+import { formatFloat, printIdentifier, printLiteralString } from "./print-literals.ts";
+
+export const DIALECT_CURRENT = "current";
+export const DIALECT_NIX_2_8 = "nix-2.8";
+
+export interface PrintParseOptions {
+  dialect?: typeof DIALECT_CURRENT | typeof DIALECT_NIX_2_8;
+  /** nix-2.8 only: rank of a name in Nix 2.8's symbol table (smaller = created earlier). */
+  symbolOrder?: (name: string) => number;
+}
+
+/** The `--parse` text of an expression (without the trailing newline). */
+export function printParse(expr: Expr, options: PrintParseOptions = {}): string {
+  const p = new Printer(options);
+  p.expr(expr);
+  return p.out;
+}
+
+/** An attribute path as CppNix shows it in messages and `--parse` output: `a."b c"."${e}"`. */
+export function showAttrPath(path: AttrName[], options: PrintParseOptions = {}): string {
+  const p = new Printer(options);
+  p.attrPath(path);
+  return p.out;
+}
+
+const INFIX: string[] = [];
+INFIX[OP_EQ] = " == ";
+INFIX[OP_NEQ] = " != ";
+INFIX[OP_AND] = " && ";
+INFIX[OP_OR] = " || ";
+INFIX[OP_IMPL] = " -> ";
+INFIX[OP_UPDATE] = " // ";
+INFIX[OP_CONCAT] = " ++ ";
+INFIX[OP_ADD] = " + ";
+
+class Printer {
+  out = "";
+  private readonly v28: boolean;
+  private readonly symbolOrder: ((name: string) => number) | undefined;
+
+  constructor(options: PrintParseOptions) {
+    this.v28 = options.dialect === DIALECT_NIX_2_8;
+    this.symbolOrder = options.symbolOrder;
+  }
+
+  private str(s: string): void {
+    this.out += printLiteralString(s, this.v28);
+  }
+
+  private id(s: string): void {
+    this.out += printIdentifier(s, this.v28);
+  }
+
+  expr(e: Expr): void {
+    switch (e.kind) {
+      case N_INT:
+        this.out += String(e.value);
+        return;
+      case N_FLOAT:
+        this.out += formatFloat(e.value);
+        return;
+      case N_STRING:
+        this.str(e.value);
+        return;
+      case N_PATH:
+        this.out += e.value;
+        return;
+      case N_STRING_INTERP:
+      case N_PATH_INTERP: {
+        this.out += "(";
+        const parts = e.parts;
+        for (let i = 0; i < parts.length; i++) {
+          if (i > 0) this.out += " + ";
+          this.expr(parts[i]);
+        }
+        this.out += ")";
+        return;
+      }
+      case N_VAR:
+        this.out += e.name;
+        return;
+      case N_CUR_POS:
+        this.out += "__curPos";
+        return;
+      case N_SELECT:
+        this.out += "(";
+        this.expr(e.expr);
+        this.out += ").";
+        this.attrPath(e.path);
+        if (e.default) {
+          this.out += " or (";
+          this.expr(e.default);
+          this.out += ")";
+        }
+        return;
+      case N_HAS_ATTR:
+        this.out += "((";
+        this.expr(e.expr);
+        this.out += ") ? ";
+        this.attrPath(e.path);
+        this.out += ")";
+        return;
+      case N_ATTRS:
+        if (e.rec) this.out += "rec ";
+        this.out += "{ ";
+        this.bindings(e, false);
+        this.out += "}";
+        return;
+      case N_LIST:
+        this.out += "[ ";
+        for (const x of e.elems) {
+          this.out += "(";
+          this.expr(x);
+          this.out += ") ";
+        }
+        this.out += "]";
+        return;
+      case N_LAMBDA:
+        this.lambda(e);
+        return;
+      case N_CALL:
+        this.call(e);
+        return;
+      case N_LET:
+        this.out += "(let ";
+        this.bindings(e.attrs, true);
+        this.out += "in ";
+        this.expr(e.body);
+        this.out += ")";
+        return;
+      case N_WITH:
+        this.out += "(with ";
+        this.expr(e.env);
+        this.out += "; ";
+        this.expr(e.body);
+        this.out += ")";
+        return;
+      case N_IF:
+        this.out += "(if ";
+        this.expr(e.cond);
+        this.out += " then ";
+        this.expr(e.consequent);
+        this.out += " else ";
+        this.expr(e.alternate);
+        this.out += ")";
+        return;
+      case N_ASSERT:
+        this.out += "assert ";
+        this.expr(e.cond);
+        this.out += "; ";
+        this.expr(e.body);
+        return;
+      case N_NOT:
+        this.out += "(! ";
+        this.expr(e.expr);
+        this.out += ")";
+        return;
+      case N_NEG:
+      case N_SEARCH_PATH:
+        this.out += "(";
+        this.callHead(e);
+        this.out += ")";
+        return;
+      case N_BINARY:
+        this.binary(e);
+        return;
+      case N_INHERIT_FROM:
+        // Only reachable through `bindings`, which prints the source expression instead.
+        this.out += "<inherit-from>";
+        return;
+      case N_ERROR:
+        this.out += "<error>";
+        return;
+    }
+  }
+
+  private binary(e: Binary): void {
+    const infix = INFIX[e.op];
+    if (infix !== undefined) {
+      this.out += "(";
+      this.expr(e.left);
+      this.out += infix;
+      this.expr(e.right);
+      this.out += ")";
+      return;
+    }
+    if (e.op === OP_LE || e.op === OP_GE) {
+      // a <= b is !(b < a); a >= b is !(a < b)
+      this.out += "(! (__lessThan ";
+      this.expr(e.op === OP_LE ? e.right : e.left);
+      this.out += " ";
+      this.expr(e.op === OP_LE ? e.left : e.right);
+      this.out += "))";
+      return;
+    }
+    this.out += "(";
+    this.callHead(e);
+    this.out += ")";
+  }
+
+  /** True for nodes that CppNix represents as an ExprCall (so applying them adds arguments). */
+  private isCallLike(e: Expr): boolean {
+    if (e.kind === N_NEG || e.kind === N_SEARCH_PATH) return true;
+    if (e.kind === N_BINARY)
+      return (
+        e.op === OP_SUB || e.op === OP_MUL || e.op === OP_DIV || e.op === OP_LT || e.op === OP_GT
+      );
+    return false;
+  }
+
+  /** The function and arguments of a call-like node, without the parentheses. */
+  private callHead(e: Expr): void {
+    if (e.kind === N_NEG) {
+      this.out += "__sub 0 ";
+      this.expr(e.expr);
+    } else if (e.kind === N_SEARCH_PATH) {
+      this.out += "__findFile __nixPath ";
+      this.str(e.path);
+    } else if (e.kind === N_BINARY) {
+      const name =
+        e.op === OP_SUB
+          ? "__sub"
+          : e.op === OP_MUL
+            ? "__mul"
+            : e.op === OP_DIV
+              ? "__div"
+              : "__lessThan";
+      const swap = e.op === OP_GT;
+      this.out += `${name} `;
+      this.expr(swap ? e.right : e.left);
+      this.out += " ";
+      this.expr(swap ? e.left : e.right);
+    } else this.expr(e);
+  }
+
+  private call(e: Call): void {
+    this.out += "(";
+    if (this.isCallLike(e.fn)) this.callHead(e.fn);
+    else this.expr(e.fn);
+    for (const a of e.args) {
+      this.out += " ";
+      this.expr(a);
+    }
+    this.out += ")";
+  }
+
+  private lambda(e: Lambda): void {
+    this.out += "(";
+    const f = e.formals;
+    if (f) {
+      this.out += "{ ";
+      let entries = f.entries;
+      if (this.v28) {
+        const order = this.symbolOrder;
+        if (order) entries = [...entries].sort((a, b) => order(a.name) - order(b.name));
+      } else
+        entries = [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      let first = true;
+      for (const formal of entries) {
+        if (!first) this.out += ", ";
+        first = false;
+        this.out += formal.name;
+        if (formal.default) {
+          this.out += " ? ";
+          this.expr(formal.default);
+        }
+      }
+      if (f.ellipsis) {
+        if (!first) this.out += ", ";
+        this.out += "...";
+      }
+      this.out += " }";
+      if (e.arg !== null) this.out += " @ ";
+    }
+    if (e.arg !== null) this.out += e.arg;
+    this.out += ": ";
+    this.expr(e.body);
+    this.out += ")";
+  }
+
+  attrPath(path: AttrName[]): void {
+    for (let i = 0; i < path.length; i++) {
+      if (i > 0) this.out += ".";
+      const a = path[i];
+      if (a.name !== null) this.id(a.name);
+      else {
+        this.out += '"${';
+        this.expr(a.expr!);
+        this.out += '}"';
+      }
+    }
+  }
+
+  private bindings(a: Attrs, isLet: boolean): void {
+    if (this.v28) {
+      this.bindings28(a, isLet);
+      return;
+    }
+    const names = [...a.attrs.keys()].sort(compareBytes);
+    // inherit x y; then inherit (e) ...; grouped by source in statement order; then x = e;
+    const inherits: string[] = [];
+    const fromGroups = new Map<number, string[]>();
+    for (const n of names) {
+      const d = a.attrs.get(n)!;
+      if (d.kind === DEF_INHERITED) inherits.push(n);
+      else if (d.kind === DEF_INHERITED_FROM) {
+        const idx = ((d.value as Select).expr as InheritFrom).index;
+        const g = fromGroups.get(idx);
+        if (g) g.push(n);
+        else fromGroups.set(idx, [n]);
+      }
+    }
+    if (inherits.length > 0) {
+      this.out += "inherit";
+      for (const n of inherits) {
+        this.out += " ";
+        this.id(n);
+      }
+      this.out += "; ";
+    }
+    for (const idx of [...fromGroups.keys()].sort((x, y) => x - y)) {
+      this.out += "inherit (";
+      this.expr(a.inheritFrom![idx]);
+      this.out += ")";
+      for (const n of fromGroups.get(idx)!) {
+        this.out += " ";
+        this.id(n);
+      }
+      this.out += "; ";
+    }
+    for (const n of names) {
+      const d = a.attrs.get(n)!;
+      if (d.kind !== DEF_PLAIN) continue;
+      this.id(n);
+      this.out += " = ";
+      this.expr(d.value);
+      this.out += "; ";
+    }
+    this.dynamicBindings(a);
+  }
+
+  private bindings28(a: Attrs, isLet: boolean): void {
+    let names = [...a.attrs.keys()];
+    if (!isLet) names.sort(compareBytes);
+    else if (this.symbolOrder) {
+      const order = this.symbolOrder;
+      names = names.sort((x, y) => order(x) - order(y));
+    }
+    for (const n of names) {
+      const d = a.attrs.get(n)!;
+      if (d.kind === DEF_INHERITED) {
+        this.out += "inherit ";
+        this.id(n);
+        this.out += isLet ? "; " : " ; ";
+      } else {
+        this.id(n);
+        this.out += " = ";
+        if (d.kind === DEF_INHERITED_FROM) {
+          const sel = d.value as Select;
+          this.out += "(";
+          this.expr(a.inheritFrom![(sel.expr as InheritFrom).index]);
+          this.out += ").";
+          this.attrPath(sel.path);
+        } else this.expr(d.value);
+        this.out += "; ";
+      }
+    }
+    this.dynamicBindings(a);
+  }
+
+  private dynamicBindings(a: Attrs): void {
+    for (const d of a.dynamic) {
+      this.out += '"${';
+      this.expr(d.name);
+      this.out += '}" = ';
+      this.expr(d.value);
+      this.out += "; ";
+    }
+  }
+}
+
+function compareBytes(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

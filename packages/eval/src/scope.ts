@@ -1,0 +1,184 @@
+/**
+ * The undefined-variable check CppNix performs right after parsing (`bindVars`): a variable must be
+ * bound by an enclosing lambda, `let` or `rec` set, be a global, or be under some `with`. Scoping
+ * follows current CppNix: `inherit x;` looks outside the set/let being defined, `inherit (e)`
+ * sources and dynamic names of a `rec` set see its own bindings, formal defaults see all formals.
+ * Operators that desugar to variables (`-` to `__sub`, `<p>` to `__findFile __nixPath`) are
+ * checked as those variables.
+ */
+import {
+  type Attrs,
+  DEF_INHERITED,
+  DEF_PLAIN,
+  type Expr,
+  N_ASSERT,
+  N_ATTRS,
+  N_BINARY,
+  N_CALL,
+  N_HAS_ATTR,
+  N_IF,
+  N_LAMBDA,
+  N_LET,
+  N_LIST,
+  N_NEG,
+  N_NOT,
+  N_PATH_INTERP,
+  N_SEARCH_PATH,
+  N_SELECT,
+  N_STRING_INTERP,
+  N_VAR,
+  N_WITH,
+  OP_DIV,
+  OP_GE,
+  OP_GT,
+  OP_LE,
+  OP_LT,
+  OP_MUL,
+  OP_SUB,
+} from "./ast.ts";
+
+export type UndefinedReporter = (name: string, start: number, end: number) => void;
+
+export function checkScopes(
+  expr: Expr,
+  isGlobal: (name: string) => boolean,
+  report: UndefinedReporter,
+): void {
+  new ScopeChecker(isGlobal, report).visit(expr);
+}
+
+class ScopeChecker {
+  /** How many enclosing scopes bind each name. */
+  private readonly bound = new Map<string, number>();
+  private withDepth = 0;
+  private readonly isGlobal: (name: string) => boolean;
+  private readonly report: UndefinedReporter;
+
+  constructor(isGlobal: (name: string) => boolean, report: UndefinedReporter) {
+    this.isGlobal = isGlobal;
+    this.report = report;
+  }
+
+  private use(name: string, start: number, end: number): void {
+    if (this.withDepth > 0) return;
+    const n = this.bound.get(name);
+    if (n !== undefined && n > 0) return;
+    if (this.isGlobal(name)) return;
+    this.report(name, start, end);
+  }
+
+  private bind(name: string): void {
+    this.bound.set(name, (this.bound.get(name) ?? 0) + 1);
+  }
+
+  private unbind(name: string): void {
+    this.bound.set(name, this.bound.get(name)! - 1);
+  }
+
+  visit(e: Expr): void {
+    switch (e.kind) {
+      case N_VAR:
+        this.use(e.name, e.start, e.end);
+        return;
+      case N_STRING_INTERP:
+      case N_PATH_INTERP:
+        for (const p of e.parts) this.visit(p);
+        return;
+      case N_SELECT:
+        this.visit(e.expr);
+        for (const a of e.path) if (a.expr) this.visit(a.expr);
+        if (e.default) this.visit(e.default);
+        return;
+      case N_HAS_ATTR:
+        this.visit(e.expr);
+        for (const a of e.path) if (a.expr) this.visit(a.expr);
+        return;
+      case N_ATTRS:
+        this.attrs(e, e.rec);
+        return;
+      case N_LIST:
+        for (const x of e.elems) this.visit(x);
+        return;
+      case N_LAMBDA: {
+        const names: string[] = [];
+        if (e.arg !== null) names.push(e.arg);
+        if (e.formals) for (const f of e.formals.entries) names.push(f.name);
+        for (const n of names) this.bind(n);
+        if (e.formals) for (const f of e.formals.entries) if (f.default) this.visit(f.default);
+        this.visit(e.body);
+        for (const n of names) this.unbind(n);
+        return;
+      }
+      case N_CALL:
+        this.visit(e.fn);
+        for (const a of e.args) this.visit(a);
+        return;
+      case N_LET: {
+        const names = this.attrs(e.attrs, true, true);
+        this.visit(e.body);
+        for (const n of names) this.unbind(n);
+        return;
+      }
+      case N_WITH:
+        this.visit(e.env);
+        this.withDepth++;
+        this.visit(e.body);
+        this.withDepth--;
+        return;
+      case N_IF:
+        this.visit(e.cond);
+        this.visit(e.consequent);
+        this.visit(e.alternate);
+        return;
+      case N_ASSERT:
+        this.visit(e.cond);
+        this.visit(e.body);
+        return;
+      case N_NOT:
+        this.visit(e.expr);
+        return;
+      case N_NEG:
+        this.use("__sub", e.start, e.start + 1);
+        this.visit(e.expr);
+        return;
+      case N_SEARCH_PATH:
+        this.use("__findFile", e.start, e.end);
+        this.use("__nixPath", e.start, e.end);
+        return;
+      case N_BINARY: {
+        const op = e.op;
+        this.visit(e.left);
+        this.visit(e.right);
+        if (op === OP_SUB) this.use("__sub", e.opStart, e.opStart + 1);
+        else if (op === OP_MUL) this.use("__mul", e.opStart, e.opStart + 1);
+        else if (op === OP_DIV) this.use("__div", e.opStart, e.opStart + 1);
+        else if (op === OP_LT || op === OP_GT || op === OP_LE || op === OP_GE)
+          this.use("__lessThan", e.opStart, e.opStart + 1);
+        return;
+      }
+      default:
+        // Literals, __curPos, InheritFrom (handled with its set), error placeholders.
+        return;
+    }
+  }
+
+  /**
+   * Visits a set's (or let's) bindings; when `recursive`, its static names are in scope for the
+   * values. For a let (`keepBound`), the names stay bound for the body and are returned.
+   */
+  private attrs(a: Attrs, recursive: boolean, keepBound = false): string[] {
+    // `inherit x;` refers to the enclosing scope, so check those before binding the set's names.
+    for (const d of a.attrs.values()) if (d.kind === DEF_INHERITED) this.visit(d.value);
+    const names: string[] = [];
+    if (recursive) for (const n of a.attrs.keys()) names.push(n);
+    for (const n of names) this.bind(n);
+    for (const d of a.attrs.values()) if (d.kind === DEF_PLAIN) this.visit(d.value);
+    if (a.inheritFrom) for (const src of a.inheritFrom) this.visit(src);
+    for (const d of a.dynamic) {
+      this.visit(d.name);
+      this.visit(d.value);
+    }
+    if (!keepBound) for (const n of names) this.unbind(n);
+    return names;
+  }
+}
