@@ -5,10 +5,12 @@
  * worker thread hashes the slots in order. File system work and hashing overlap, and nothing is
  * allocated per chunk. Memory is bounded by the ring (`slots * slotSize`).
  *
- * The producer blocks (Atomics.wait) while the ring is full; this is meant for the command line,
- * where there is nothing else to do meanwhile. If the worker has not started by the time the
- * ring is full or the input ends, this thread claims the ring and hashes inline instead, so short
- * jobs never wait for the worker to boot and a worker that cannot start never hangs us.
+ * The worker is started when the first slot is full (or at once with `eager`, to overlap its
+ * start-up with other work), so inputs smaller than a slot never start one. The producer blocks
+ * (Atomics.wait) while the ring is full; this is meant for the command line, where there is
+ * nothing else to do meanwhile. If the worker has not started by the time the ring is full or the
+ * input ends, this thread claims the ring and hashes inline instead, so short jobs never wait for
+ * the worker to boot and a worker that cannot start never hangs us.
  */
 import { createHash, type Hash } from "node:crypto";
 import { Worker } from "node:worker_threads";
@@ -25,6 +27,8 @@ export interface ParallelHasherOptions {
   readonly slots?: number;
   /** Bytes per slot (default 2 MiB). */
   readonly slotSize?: number;
+  /** Start the worker right away instead of when the first slot is full. */
+  readonly eager?: boolean;
 }
 
 export class ParallelHasher implements NarBufferSink {
@@ -32,9 +36,10 @@ export class ParallelHasher implements NarBufferSink {
   private readonly slots: number;
   private readonly slotSize: number;
   private readonly bytes: Uint8Array;
+  private readonly ctrlBuffer: SharedArrayBuffer;
   private readonly ctrl: Int32Array;
-  private readonly worker: Worker;
-  private readonly result: Promise<Buffer[] | null>;
+  private worker: Worker | undefined;
+  private result: Promise<Buffer[] | null> | undefined;
   /** Slot being filled and how much of it is used. */
   private slot = 0;
   private fill = 0;
@@ -47,17 +52,28 @@ export class ParallelHasher implements NarBufferSink {
     this.algos = [...algos];
     this.slots = opts.slots ?? 16;
     this.slotSize = opts.slotSize ?? 2 * 1024 * 1024;
-    const ring = new SharedArrayBuffer(this.slots * this.slotSize);
-    this.bytes = new Uint8Array(ring);
-    const ctrl = new SharedArrayBuffer(4 * (1 + this.slots));
-    this.ctrl = new Int32Array(ctrl);
-    this.worker = new Worker(new URL("./hash-worker.ts", import.meta.url), {
-      workerData: { ring, ctrl, slots: this.slots, slotSize: this.slotSize, algos: this.algos },
+    this.bytes = new Uint8Array(new SharedArrayBuffer(this.slots * this.slotSize));
+    this.ctrlBuffer = new SharedArrayBuffer(4 * (1 + this.slots));
+    this.ctrl = new Int32Array(this.ctrlBuffer);
+    if (opts.eager) this.startWorker();
+  }
+
+  private startWorker(): void {
+    if (this.worker || this.inline) return;
+    const worker = new Worker(new URL("./hash-worker.ts", import.meta.url), {
+      workerData: {
+        ring: this.bytes.buffer,
+        ctrl: this.ctrlBuffer,
+        slots: this.slots,
+        slotSize: this.slotSize,
+        algos: this.algos,
+      },
     });
+    this.worker = worker;
     this.result = new Promise((resolve, reject) => {
-      this.worker.once("message", resolve);
-      this.worker.once("error", reject);
-      this.worker.once("exit", () => resolve(null));
+      worker.once("message", resolve);
+      worker.once("error", reject);
+      worker.once("exit", () => resolve(null));
     });
     // Awaited in digest(); no unhandled rejection before that.
     this.result.catch(() => {});
@@ -78,7 +94,7 @@ export class ParallelHasher implements NarBufferSink {
       Atomics.store(this.ctrl, 1 + i, 0);
     }
     this.inline = hs;
-    void this.worker.terminate();
+    void this.worker?.terminate();
     return true;
   }
 
@@ -106,6 +122,7 @@ export class ParallelHasher implements NarBufferSink {
       Atomics.store(this.ctrl, 1 + this.slot, this.fill);
       Atomics.notify(this.ctrl, 1 + this.slot);
       this.published++;
+      this.startWorker();
       this.slot = (this.slot + 1) % this.slots;
       this.waitFree(this.slot);
     }
@@ -152,13 +169,13 @@ export class ParallelHasher implements NarBufferSink {
     Atomics.store(this.ctrl, 1 + this.slot, -1);
     Atomics.notify(this.ctrl, 1 + this.slot);
     const r = await this.result;
-    void this.worker.terminate();
+    void this.worker?.terminate();
     if (!r) throw new Error("the hash worker stopped without a result");
     return r.map((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
   }
 
   /** Stops the worker without a result (after an error). */
   abort(): void {
-    void this.worker.terminate();
+    void this.worker?.terminate();
   }
 }

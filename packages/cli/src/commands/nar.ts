@@ -162,9 +162,10 @@ export const narHash: Command = {
     const { algo, encoding, flat, paths } = parseHashArgs(argv);
     // Start the hashing worker before loading the rest, so that it boots meanwhile.
     const { ParallelHasher } = await import("../parallel-hash.ts");
-    let hasher: import("../parallel-hash.ts").ParallelHasher | undefined = new ParallelHasher([
-      algo,
-    ]);
+    let hasher: import("../parallel-hash.ts").ParallelHasher | undefined = new ParallelHasher(
+      [algo],
+      { eager: true },
+    );
     const [{ hashPathFlat, hashPathNar }, nc] = await Promise.all([
       import("../hash-stream.ts"),
       import("@tvix-ts/nix-compat"),
