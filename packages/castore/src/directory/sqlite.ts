@@ -3,6 +3,8 @@
  * encodings keyed by digest. A closure from a putter is inserted in one transaction, so a killed
  * writer leaves either the whole closure or none of it. `sqlite://` (no path) is in-memory.
  */
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { plain } from "../bytes.ts";
 import { DirectoryServiceError } from "../errors.ts";
@@ -24,6 +26,8 @@ export class SqliteDirectoryService implements DirectoryService {
   constructor(path?: string, options: ClosureOptions = {}) {
     this.#options = options;
     try {
+      // Like the file object store, create the parent directory on first use.
+      if (path !== undefined && path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
       this.#db = new DatabaseSync(path ?? ":memory:");
       this.#db.exec("PRAGMA journal_mode = WAL");
       this.#db.exec("PRAGMA synchronous = NORMAL");
