@@ -3,16 +3,27 @@
  * `tvix.castore.v1`.
  */
 
+export * from "./blob/combined.ts";
 export * from "./blob/fastcdc.ts";
 export * from "./blob/memory.ts";
 export * from "./blob/objectstore.ts";
+export * from "./blob/priority.ts";
+export * from "./blob/race.ts";
 export * from "./blob/reader.ts";
 export * from "./blob/types.ts";
+export * from "./composition/builtins.ts";
+export * from "./composition/composition.ts";
+export * from "./composition/defaults.ts";
+export * from "./composition/fields.ts";
+export * from "./composition/registry.ts";
+export * from "./composition/toml.ts";
 export * from "./directory/cache.ts";
 export * from "./directory/closure.ts";
 export * from "./directory/memory.ts";
 export * from "./directory/objectstore.ts";
+export * from "./directory/priority.ts";
 export * from "./directory/putter.ts";
+export * from "./directory/race.ts";
 export * from "./directory/sqlite.ts";
 export * from "./directory/traverse.ts";
 export * from "./directory/types.ts";

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import {
   blobServiceFromUrl,
   CacheDirectoryService,
+  compositionFromToml,
   directoryServiceFromUrl,
   MemoryDirectoryService,
 } from "../src/index.ts";
@@ -87,3 +88,54 @@ directoryServiceConformance(
   },
   { rootsOnly: true },
 );
+
+// Combinators, built the way users build them: from a composition file.
+const combos = compositionFromToml.bind(null);
+
+blobServiceConformance("priority [memory, objectstore+memory] (composition)", async () => {
+  const c = combos(`
+[blobservices.default]
+type = "priority"
+services = ["fast", "objectstore+memory:///?avg_chunk_size=16384"]
+[blobservices.fast]
+type = "memory"
+`);
+  return { service: c.blobService(), cleanup: () => c.close() };
+});
+
+blobServiceConformance("race [objectstore+memory, memory] (composition)", async () => {
+  const c = combos(`
+[blobservices.default]
+type = "race"
+services = ["objectstore+memory:///?avg_chunk_size=16384", "memory://"]
+`);
+  return { service: c.blobService(), cleanup: () => c.close() };
+});
+
+blobServiceConformance("combined (memory local, memory remote)", async () => {
+  const c = combos(`
+[blobservices.default]
+type = "combined"
+local = "memory://"
+remote = "memory://"
+`);
+  return { service: c.blobService(), cleanup: () => c.close() };
+});
+
+directoryServiceConformance("priority [sqlite, memory] (composition)", async () => {
+  const c = combos(`
+[directoryservices.default]
+type = "priority"
+services = ["sqlite://", "memory://"]
+`);
+  return { service: c.directoryService(), cleanup: () => c.close() };
+});
+
+directoryServiceConformance("race [memory, sqlite] (composition)", async () => {
+  const c = combos(`
+[directoryservices.default]
+type = "race"
+services = ["memory://", "sqlite://"]
+`);
+  return { service: c.directoryService(), cleanup: () => c.close() };
+});

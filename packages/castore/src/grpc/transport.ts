@@ -8,7 +8,12 @@ import type { Transport } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { ConfigError } from "../errors.ts";
 
-export function transportFromUrl(url: string): Transport {
+export type GrpcTarget =
+  | { readonly kind: "unix"; readonly path: string }
+  | { readonly kind: "tcp"; readonly baseUrl: string };
+
+/** Checks a gRPC client URL and says where it points; ConfigError if it is not one. */
+export function checkGrpcUrl(url: string): GrpcTarget {
   let u: URL;
   try {
     u = new URL(url);
@@ -24,18 +29,27 @@ export function transportFromUrl(url: string): Transport {
       if (u.host !== "") fail("host may not be set for unix domain sockets");
       const path = decodeURIComponent(u.pathname);
       if (path === "" || path === "/") fail("missing socket path");
-      return createGrpcTransport({
-        baseUrl: "http://localhost",
-        nodeOptions: { createConnection: () => netConnect(path) },
-      });
+      return { kind: "unix", path };
     }
     case "grpc+http:":
     case "grpc+https:": {
       if (u.pathname !== "" && u.pathname !== "/") fail("path may not be set");
       const scheme = u.protocol === "grpc+http:" ? "http" : "https";
-      return createGrpcTransport({ baseUrl: `${scheme}://${u.host}` });
+      return { kind: "tcp", baseUrl: `${scheme}://${u.host}` };
     }
     default:
       return fail("grpc+ prefix is missing from URL");
   }
+}
+
+/** A (lazily connecting) transport for a gRPC client URL. */
+export function transportFromUrl(url: string): Transport {
+  const target = checkGrpcUrl(url);
+  if (target.kind === "unix") {
+    return createGrpcTransport({
+      baseUrl: "http://localhost",
+      nodeOptions: { createConnection: () => netConnect(target.path) },
+    });
+  }
+  return createGrpcTransport({ baseUrl: target.baseUrl });
 }
