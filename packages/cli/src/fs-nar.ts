@@ -253,6 +253,8 @@ export async function unpackNar(
 ): Promise<void> {
   if (exists(dest)) throw new UserError(`cannot unpack into '${dest}': it already exists`);
   const parent = dirname(dest);
+  if (!exists(parent))
+    throw new UserError(`cannot unpack into '${dest}': '${parent}' does not exist`);
   const tmpName = join(parent, `.${basename(dest)}.tvix-unpack-${randomBytes(6).toString("hex")}`);
   const tmp = Buffer.from(tmpName);
   try {

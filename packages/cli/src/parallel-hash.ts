@@ -16,6 +16,41 @@ import { createHash, type Hash } from "node:crypto";
 import { Worker } from "node:worker_threads";
 import type { NarBufferSink } from "@tvix-ts/nix-compat";
 
+/**
+ * The worker: claims the ring, hashes its slots in order until the producer marks the end, then
+ * posts the digests. Plain JavaScript evaluated in the worker (no module loading or TypeScript
+ * stripping there), so that it starts fast and small.
+ *
+ * ctrl layout (Int32): [0] owner (0 nobody yet, 1 producer thread, 2 worker),
+ * [1 + i] state of slot i: 0 free, > 0 filled with that many bytes, -1 end of input.
+ */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require("node:worker_threads");
+const { createHash } = require("node:crypto");
+const { ring, ctrl, slots, slotSize, algos } = workerData;
+const c = new Int32Array(ctrl);
+if (Atomics.compareExchange(c, 0, 0, 2) === 0) {
+  Atomics.notify(c, 0);
+  const hashes = algos.map((a) => createHash(a));
+  const bytes = new Uint8Array(ring);
+  for (let i = 0; ; i = (i + 1) % slots) {
+    let n = Atomics.load(c, 1 + i);
+    while (n === 0) {
+      Atomics.wait(c, 1 + i, 0);
+      n = Atomics.load(c, 1 + i);
+    }
+    if (n < 0) break;
+    const view = bytes.subarray(i * slotSize, i * slotSize + n);
+    for (const h of hashes) h.update(view);
+    Atomics.store(c, 1 + i, 0);
+    Atomics.notify(c, 1 + i);
+  }
+  parentPort.postMessage(hashes.map((h) => h.digest()));
+} else {
+  parentPort.postMessage(null);
+}
+`;
+
 const OWNER = 0;
 const OWNER_NONE = 0;
 const OWNER_MAIN = 1;
@@ -23,9 +58,9 @@ const OWNER_MAIN = 1;
 const CLAIM_TIMEOUT_MS = 2000;
 
 export interface ParallelHasherOptions {
-  /** Number of ring slots (default 16). */
+  /** Number of ring slots (default 8). */
   readonly slots?: number;
-  /** Bytes per slot (default 2 MiB). */
+  /** Bytes per slot (default 1 MiB). */
   readonly slotSize?: number;
   /** Start the worker right away instead of when the first slot is full. */
   readonly eager?: boolean;
@@ -50,8 +85,8 @@ export class ParallelHasher implements NarBufferSink {
 
   constructor(algos: readonly string[], opts: ParallelHasherOptions = {}) {
     this.algos = [...algos];
-    this.slots = opts.slots ?? 16;
-    this.slotSize = opts.slotSize ?? 2 * 1024 * 1024;
+    this.slots = opts.slots ?? 8;
+    this.slotSize = opts.slotSize ?? 1024 * 1024;
     this.bytes = new Uint8Array(new SharedArrayBuffer(this.slots * this.slotSize));
     this.ctrlBuffer = new SharedArrayBuffer(4 * (1 + this.slots));
     this.ctrl = new Int32Array(this.ctrlBuffer);
@@ -60,7 +95,8 @@ export class ParallelHasher implements NarBufferSink {
 
   private startWorker(): void {
     if (this.worker || this.inline) return;
-    const worker = new Worker(new URL("./hash-worker.ts", import.meta.url), {
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
       workerData: {
         ring: this.bytes.buffer,
         ctrl: this.ctrlBuffer,

@@ -70,6 +70,26 @@ describe("NAR round trips (fast-check)", () => {
       { numRuns: 250 },
     );
   });
+  it("sources that reuse one Node Buffer for every chunk are read correctly", async () => {
+    // Node Buffers' slice() is a view: the reader must copy what it keeps (names, targets).
+    const reusing = function* (chunks: Uint8Array[]) {
+      const buf = Buffer.alloc(8192);
+      for (const c of chunks) {
+        buf.set(c);
+        yield buf.subarray(0, c.length);
+        buf.fill(0xaa);
+      }
+    };
+    await fc.assert(
+      fc.asyncProperty(arbTree, arbCuts, async (tree, cuts) => {
+        const b = writeNarSync(tree);
+        const chunks = split(b, cuts).flatMap((c) => split(c, [4096]));
+        assert.deepEqual(await readTree(reusing(chunks)), tree);
+        assert.deepEqual(await listNar(reusing(chunks)), await listNar(b));
+      }),
+      { numRuns: 150 },
+    );
+  });
   it("writer input given lazily, asynchronously and as content readers gives the same bytes", async () => {
     const lazy = (n: NarNode): unknown => {
       if (n.type === "regular") {

@@ -64,20 +64,38 @@ Exit codes: 0 success, 1 invalid NAR, DIR exists or cannot be written,
 2 usage error.
 `;
 
+/**
+ * Writes a chunk and waits until the stream has taken it (its write callback), so the caller
+ * may reuse the buffer. Returns false when the reader went away (EPIPE): output simply ends.
+ */
+function writeChunk(stream: NodeJS.WritableStream, chunk: Uint8Array): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    stream.write(chunk, (err) => {
+      if (!err) resolve(true);
+      else if ((err as NodeJS.ErrnoException).code === "EPIPE") resolve(false);
+      else reject(err);
+    });
+  });
+}
+
 async function* stdinChunks(): AsyncGenerator<Uint8Array> {
   for await (const c of process.stdin) yield c as Buffer;
 }
 
-/** The chunks of FILE (or standard input for `-`), as a NAR source. */
+/**
+ * The chunks of FILE (or standard input for `-`), as a NAR source. File chunks reuse one buffer:
+ * the NAR reader is done with a chunk (and the consumers here with its contents) before it asks
+ * for the next, so memory stays flat however large the NAR is.
+ */
 async function openNarInput(file: string): Promise<AsyncIterable<Uint8Array>> {
   if (file === "-") return stdinChunks();
   const { open } = await import("node:fs/promises");
   try {
     const h = await open(file, "r");
     return (async function* () {
+      const buf = Buffer.allocUnsafeSlow(1024 * 1024);
       try {
         for (;;) {
-          const buf = Buffer.allocUnsafeSlow(1024 * 1024);
           const { bytesRead } = await h.read(buf, 0, buf.length, null);
           if (bytesRead === 0) return;
           yield buf.subarray(0, bytesRead);
@@ -117,8 +135,9 @@ export const narDump: Command = {
     ]);
     const root = fsNarNode(positionals[0]!);
     await narErrorsAsUser(`cannot dump '${positionals[0]}'`, async () => {
-      for await (const chunk of writeNar(root, { chunkSize: 1024 * 1024 }))
-        await writeAll(io.stdout, chunk);
+      // Buffers are reused, so each chunk must be written out before the next is made.
+      for await (const chunk of writeNar(root, { chunkSize: 1024 * 1024, reuseBuffers: true }))
+        if (!(await writeChunk(io.stdout, chunk))) return;
     });
     return 0;
   },

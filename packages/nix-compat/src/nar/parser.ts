@@ -96,6 +96,13 @@ const S_DONE = 20;
 
 const EMPTY = new Uint8Array(0);
 
+/**
+ * A copy of `b`. (Not `b.slice()`: input chunks may be Node Buffers, whose `slice` is a view.)
+ */
+function copy(b: Uint8Array): Uint8Array {
+  return new Uint8Array(b);
+}
+
 function bytesIs(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -176,7 +183,7 @@ export class NarParser {
       // those.
       const h = this.held;
       if (h.length > 8) events.push({ kind: "data", bytes: h.subarray(0, h.length - 8) });
-      this.held = h.slice(Math.max(0, h.length - 8));
+      this.held = copy(h.subarray(Math.max(0, h.length - 8)));
       this.heldIsView = false;
     }
     return this.p;
@@ -425,7 +432,7 @@ export class NarParser {
           if (t === null) return;
           const why = invalidTargetReason(t);
           if (why) this.fail("invalid-target", why, this.tokStart);
-          this.held = t.slice();
+          this.held = copy(t);
           this.state = S_SYM_CLOSE;
           break;
         }
@@ -469,7 +476,7 @@ export class NarParser {
               `entry ${describeBytes(n)} does not sort after ${describeBytes(before)} (duplicate or unsorted names)`,
               this.tokStart,
             );
-          const name = n.slice();
+          const name = copy(n);
           this.prev[top] = name;
           this.name = name;
           this.state = S_NODE_KW;

@@ -228,7 +228,7 @@ export function parseNar(nar: Uint8Array, opts: ReadNarOptions = {}): NarNode {
       case "file-end": {
         const f = file!;
         let contents: Uint8Array;
-        if (f.parts.length === 1) contents = f.parts[0]!.slice();
+        if (f.parts.length === 1) contents = new Uint8Array(f.parts[0]!);
         else {
           let n = 0;
           for (const p of f.parts) n += p.length;

@@ -75,7 +75,7 @@ export function narOfRoot(node: (string | Uint8Array)[]): Uint8Array {
 
 export async function collect(it: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
-  for await (const c of it) parts.push(c.slice());
+  for await (const c of it) parts.push(new Uint8Array(c));
   return cat(...parts);
 }
 
