@@ -13,6 +13,7 @@
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -194,6 +195,14 @@ export async function run(opts: NarBenchOptions = {}): Promise<NarBenchRow[]> {
   const info = fs.readFileSync(join(dirname(tree), ".complete"), "utf8").trim();
   const nix = nixAvailable();
   console.log(`NAR benchmark: ${info} (${tree}); medians of ${runs} runs after a warm-up`);
+  const load = () =>
+    os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(" ");
+  console.log(
+    `load average before: ${load()} (${os.cpus().length} CPUs; other load skews both sides)`,
+  );
   if (!nix) console.log("*** Nix (the oracle) is not installed: Nix columns are empty ***");
 
   type Pair = { name: string; nixName: string; ours: () => Sample; theirs?: () => Sample };
@@ -273,6 +282,7 @@ export async function run(opts: NarBenchOptions = {}): Promise<NarBenchRow[]> {
       .join("  ");
   console.log(line(head));
   for (const row of table) console.log(line(row));
+  console.log(`load average after: ${load()}`);
   return rows;
 }
 

@@ -160,7 +160,7 @@ function listDirectory(p: Buffer): NarEntryInput[] {
   try {
     dirents = fs.readdirSync(p, { encoding: "buffer", withFileTypes: true });
   } catch (e) {
-    throw fsError("reading directory", p, e);
+    throw fsError("opening directory", p, e);
   }
   dirents.sort((a, b) => Buffer.compare(a.name, b.name));
   const prefix = Buffer.concat([p, SLASH]);

@@ -296,8 +296,11 @@ describe("NAR writer rejects", () => {
         type: "regular",
         size: 4,
         contents: () => ({
-          readInto: (b: Uint8Array, pos: number) =>
-            pos < 2 ? (b.set(bytes("ab").subarray(0, b.length)), Math.min(2, b.length)) : 0,
+          readInto: (b: Uint8Array, pos: number) => {
+            if (pos >= 2) return 0;
+            b.set(bytes("ab").subarray(pos, pos + Math.min(2 - pos, b.length)));
+            return Math.min(2 - pos, b.length);
+          },
         }),
       },
       "size-mismatch",
