@@ -48,5 +48,6 @@ export * from "./model/node.ts";
 export * from "./model/proto.ts";
 export * from "./objectstore/file.ts";
 export * from "./objectstore/memory.ts";
+export * from "./objectstore/s3.ts";
 export * from "./objectstore/types.ts";
 export * from "./refscan.ts";

@@ -322,8 +322,14 @@ function failing(): BlobService {
 function slow(inner: BlobService, ms: number, onClose?: () => void): BlobService {
   const wait = () => new Promise((r) => setTimeout(r, ms));
   return {
-    has: async (d) => (await wait(), inner.has(d)),
-    stat: async (d, o) => (await wait(), inner.stat(d, o)),
+    has: async (d) => {
+      await wait();
+      return inner.has(d);
+    },
+    stat: async (d, o) => {
+      await wait();
+      return inner.stat(d, o);
+    },
     openRead: async (d) => {
       await wait();
       const r = await inner.openRead(d);

@@ -5,6 +5,7 @@
 import { ConfigError } from "../errors.ts";
 import { FileObjectStore } from "../objectstore/file.ts";
 import { MemoryObjectStore } from "../objectstore/memory.ts";
+import { type S3Config, S3ObjectStore } from "../objectstore/s3.ts";
 import type { ObjectStore } from "../objectstore/types.ts";
 
 export interface ObjectStoreSpec {
@@ -44,10 +45,14 @@ export function objectStoreOpener(spec: ObjectStoreSpec): () => ObjectStore {
       }
       noOptions(spec);
       return () => new MemoryObjectStore();
+    case "s3:": {
+      const config = s3Config(spec, u);
+      return () => new S3ObjectStore(config);
+    }
     default:
       return fail(
         spec,
-        `unsupported object store ${u.protocol.slice(0, -1)} (supported: file, memory)`,
+        `unsupported object store ${u.protocol.slice(0, -1)} (supported: file, memory, s3)`,
       );
   }
 }
@@ -68,4 +73,70 @@ export function splitObjectStoreUrl(
   inner.search = "";
   // URL keeps "?" off when search is empty; a bare "memory:///" stays as written.
   return { url: inner.href, options, kept };
+}
+
+/**
+ * S3 options: Apache object_store's names (`aws_…`) and their short forms; anything not given
+ * comes from the usual AWS environment variables. No credentials at all means unsigned
+ * requests (public buckets).
+ */
+const S3_OPTIONS: Record<string, keyof S3Config | "allowHttp"> = {
+  endpoint: "endpoint",
+  aws_endpoint: "endpoint",
+  aws_endpoint_url: "endpoint",
+  region: "region",
+  aws_region: "region",
+  access_key_id: "accessKeyId",
+  aws_access_key_id: "accessKeyId",
+  secret_access_key: "secretAccessKey",
+  aws_secret_access_key: "secretAccessKey",
+  session_token: "sessionToken",
+  aws_session_token: "sessionToken",
+  token: "sessionToken",
+  aws_token: "sessionToken",
+  virtual_hosted_style_request: "virtualHosted",
+  aws_virtual_hosted_style_request: "virtualHosted",
+  // Accepted for compatibility with object_store URLs; plain-HTTP endpoints are allowed anyway.
+  allow_http: "allowHttp",
+  aws_allow_http: "allowHttp",
+};
+
+function s3Config(spec: ObjectStoreSpec, u: URL): S3Config {
+  const bucket = decodeURIComponent(u.hostname);
+  if (bucket === "") fail(spec, "missing bucket name (s3://BUCKET/PREFIX)");
+  if (u.port !== "" || u.username !== "" || u.password !== "") {
+    fail(spec, "the bucket name cannot carry a port or credentials; use endpoint=…");
+  }
+  const given: Record<string, string> = {};
+  for (const [k, v] of [...u.searchParams, ...Object.entries(spec.options)]) {
+    const field = S3_OPTIONS[k];
+    if (!field) fail(spec, `unknown option ${k}`);
+    given[field] = v;
+  }
+  const env = process.env;
+  const endpoint = given.endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
+  if (endpoint !== undefined) {
+    try {
+      const e = new URL(endpoint);
+      if (e.protocol !== "http:" && e.protocol !== "https:") throw new Error("not http(s)");
+    } catch {
+      fail(spec, `invalid endpoint ${endpoint}`);
+    }
+  }
+  const flag = (v: string | undefined) => v === "true" || v === "1";
+  const prefix = decodeURIComponent(u.pathname).replace(/^\/+|\/+$/g, "");
+  for (const seg of prefix.split("/")) {
+    if (prefix !== "" && (seg === "" || seg === "." || seg === ".."))
+      fail(spec, `invalid prefix ${prefix}`);
+  }
+  return {
+    bucket,
+    prefix,
+    endpoint,
+    region: given.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1",
+    virtualHosted: flag(given.virtualHosted),
+    accessKeyId: given.accessKeyId ?? env.AWS_ACCESS_KEY_ID,
+    secretAccessKey: given.secretAccessKey ?? env.AWS_SECRET_ACCESS_KEY,
+    sessionToken: given.sessionToken ?? env.AWS_SESSION_TOKEN,
+  };
 }
