@@ -1,0 +1,14 @@
+/**
+ * @tvix-ts/store: the Nix store layer over castore — PathInfo and its services, NAR rendering
+ * and ingestion, nar-bridge — wire-compatible with Tvix's `tvix.store.v1`.
+ */
+export * from "./composition.ts";
+export * from "./errors.ts";
+export * from "./path-info/path-info.ts";
+export * from "./path-info/proto.ts";
+export * from "./pathinfo/combinators.ts";
+export * from "./pathinfo/lru.ts";
+export * from "./pathinfo/memory.ts";
+export * from "./pathinfo/signing.ts";
+export * from "./pathinfo/sqlite.ts";
+export * from "./pathinfo/types.ts";
