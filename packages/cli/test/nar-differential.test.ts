@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
   createHasher,
+  digest,
   type HashAlgo,
   listNar,
   NixHash,
@@ -55,6 +56,14 @@ async function sinkHashes(path: string): Promise<Map<HashAlgo, NixHash>> {
   return new Map(ALGOS.map((a, i) => [a, new NixHash(a, hs[i]!.digest())]));
 }
 
+function str(s: string): Buffer {
+  const b = Buffer.from(s);
+  const out = Buffer.alloc(8 + b.length + ((8 - (b.length % 8)) % 8));
+  out.writeBigUInt64LE(BigInt(b.length));
+  b.copy(out, 8);
+  return out;
+}
+
 /** Runs a program and resolves to its stdout (rejecting when it fails). */
 function spawnOut(cmd: string, args: string[]): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -74,19 +83,6 @@ function spawnOut(cmd: string, args: string[]): Promise<Buffer> {
   });
 }
 
-async function mapConcurrently<T, R>(xs: T[], n: number, f: (x: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(xs.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < xs.length) {
-      const i = next++;
-      out[i] = await f(xs[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: n }, worker));
-  return out;
-}
-
 /** One hash per line from an oracle command given all paths at once. */
 function oracleLines(cmd: string, args: string[]): string[] {
   return runOk(cmd, args).toString("utf8").trimEnd().split("\n");
@@ -95,14 +91,19 @@ function oracleLines(cmd: string, args: string[]): string[] {
 describe("NAR differential tests against Nix 2.8", oracleSkip(), () => {
   let root = "";
   const trees: string[] = [];
+  /** The oracle's NAR of each tree, and ours. */
   const dumps: Buffer[] = [];
+  const ourDumps: Buffer[] = [];
+  let parentDump: Buffer = Buffer.alloc(0);
 
   before(async () => {
     const t0 = performance.now();
     root = fs.mkdtempSync(join(tmpdir(), "tvix-nar-diff-"));
+    fs.mkdirSync(join(root, "trees"));
     const rng = new Rng(20241024);
     for (let i = 0; i < N_TREES; i++) {
-      const p = join(root, `t${i}`);
+      // Zero-padded names: the parent directory's NAR lists them in this order.
+      const p = join(root, "trees", `t${String(i).padStart(4, "0")}`);
       if (i % 50 === 7) writeDeepChain(rng, Buffer.from(p), rng.int(20, 40));
       else
         writeRandomNode(rng, Buffer.from(p), 0, {
@@ -112,8 +113,38 @@ describe("NAR differential tests against Nix 2.8", oracleSkip(), () => {
       trees.push(p);
     }
     const t1 = performance.now();
-    // The oracle's NAR of every tree (a few nix-store processes at a time).
-    dumps.push(...(await mapConcurrently(trees, 4, (p) => spawnOut("nix-store", ["--dump", p]))));
+    // The oracle's NAR of every tree. One `nix-store --dump` of the parent directory holds them
+    // all: each tree's own NAR is the header (magic, "(", "type") followed by exactly the bytes
+    // of its node inside the parent's NAR. Our lengths say where each node ends; the entry
+    // framing around it is checked byte for byte, so a wrong length cannot go unnoticed.
+    parentDump = await spawnOut("nix-store", ["--dump", join(root, "trees")]);
+    const header = writeNarSync({ type: "directory", entries: [] }).subarray(0, 56);
+    let o = 56 + 24; // magic, "(", "type", then "directory"
+    for (let i = 0; i < trees.length; i++) {
+      const ours = await collect(writeNar(fsNarNode(trees[i]!)));
+      ourDumps.push(ours);
+      const name = `t${String(i).padStart(4, "0")}`;
+      const entryHead = Buffer.concat([
+        str("entry"),
+        str("("),
+        str("name"),
+        str(name),
+        str("node"),
+        str("("),
+        str("type"),
+      ]);
+      assert.ok(
+        parentDump.subarray(o, o + entryHead.length).equals(entryHead),
+        `entry head of ${name}`,
+      );
+      o += entryHead.length;
+      const body = parentDump.subarray(o, o + ours.length - 56);
+      dumps.push(Buffer.concat([header, body]));
+      o += body.length;
+      assert.ok(parentDump.subarray(o, o + 16).equals(str(")")), `entry end of ${name}`);
+      o += 16;
+    }
+    assert.ok(parentDump.subarray(o).equals(str(")")), "end of the parent NAR");
     if (process.env.TVIX_TEST_TIMING)
       console.error(
         `trees ${(t1 - t0).toFixed(0)} ms, dumps ${(performance.now() - t1).toFixed(0)} ms`,
@@ -159,10 +190,12 @@ describe("NAR differential tests against Nix 2.8", oracleSkip(), () => {
   });
 
   it("in-process dump equals nix-store --dump, for every tree", async () => {
-    for (let i = 0; i < trees.length; i++) {
-      const ours = await collect(writeNar(fsNarNode(trees[i]!)));
-      assert.ok(ours.equals(dumps[i]!), `tree ${trees[i]}: NARs differ`);
-    }
+    for (let i = 0; i < trees.length; i++)
+      assert.ok(ourDumps[i]!.equals(dumps[i]!), `tree ${trees[i]}: NARs differ`);
+    // The whole parent directory, and standalone nix-store --dump of a sample of trees.
+    assert.ok((await collect(writeNar(fsNarNode(join(root, "trees"))))).equals(parentDump));
+    for (let i = 0; i < trees.length; i += 37)
+      assert.ok(runOk("nix-store", ["--dump", trees[i]!]).equals(dumps[i]!), trees[i]);
   });
 
   it("the oracle's NARs re-serialise byte-identically", () => {
@@ -195,20 +228,17 @@ describe("NAR differential tests against Nix 2.8", oracleSkip(), () => {
   });
 
   it("tvix nar dump / nar hash (the command) agree with the oracle on a subset", () => {
-    const subset = trees.filter((_, i) => i % 15 === 3);
-    for (const p of subset.slice(0, 4)) {
+    const subset = trees.filter((_, i) => i % 15 === 3 || i === 7);
+    for (const p of subset.slice(0, 2)) {
       const r = runTvix(["nar", "dump", p]);
       assert.equal(r.status, 0, r.stderr);
       assert.ok(r.stdout.equals(dumps[trees.indexOf(p)]!), `tvix nar dump ${p}`);
     }
     const cases: [HashAlgo, string[], string, string[]][] = [
       ["sha256", ["--base16"], "nix-hash", []],
-      ["sha256", ["--base32"], "nix-hash", ["--base32"]],
-      ["sha256", [], "nix", [...nixCmd, "hash", "path"]],
       ["md5", ["--base32"], "nix-hash", ["--base32"]],
-      ["sha1", ["--base16"], "nix-hash", []],
-      ["sha512", ["--base64"], "nix", [...nixCmd, "hash", "path", "--base64"]],
-      ["sha512", ["--sri"], "nix", [...nixCmd, "hash", "path", "--sri"]],
+      ["sha512", [], "nix", [...nixCmd, "hash", "path"]],
+      ["sha1", ["--base64"], "nix", [...nixCmd, "hash", "path", "--base64"]],
     ];
     for (const [algo, flags, cmd, args] of cases) {
       const want = oracleLines(cmd, [...args, "--type", algo, ...subset]);
@@ -243,24 +273,35 @@ describe("NAR differential tests against Nix 2.8", oracleSkip(), () => {
   it("unpacking the oracle's NAR recreates a tree it dumps identically", async () => {
     const dir = fs.mkdtempSync(join(tmpdir(), "tvix-nar-unpack-"));
     try {
-      for (let i = 0; i < trees.length; i++) {
+      const dests: string[] = [];
+      for (let i = 0; i < trees.length; i += 2) {
         const dest = join(dir, `u${i}`);
-        await unpackNar([dumps[i]!], dest);
-        const again = await collect(writeNar(fsNarNode(dest)));
-        assert.ok(again.equals(dumps[i]!), `unpacked ${trees[i]}`);
-        if (i % 50 === 0) assert.ok(runOk("nix-store", ["--dump", dest]).equals(dumps[i]!));
+        // In pieces, as a stream would deliver them.
+        await unpackNar([dumps[i]!.subarray(0, 1000), dumps[i]!.subarray(1000)], dest);
+        assert.ok(
+          (await collect(writeNar(fsNarNode(dest)))).equals(dumps[i]!),
+          `unpacked ${trees[i]}`,
+        );
+        dests.push(dest);
       }
+      // nix-hash (the oracle's own dump) of every unpacked tree.
+      const got = oracleLines("nix-hash", ["--type", "sha512", ...dests]);
+      for (let k = 0; k < dests.length; k++)
+        assert.equal(
+          got[k],
+          new NixHash("sha512", digest("sha512", dumps[2 * k]!)).toHex(),
+          dests[k],
+        );
       // Through the command, from a file and from stdin.
-      for (let i = 1; i < trees.length; i += 200) {
-        const f = join(dir, `n${i}.nar`);
-        fs.writeFileSync(f, dumps[i]!);
-        let r = runTvix(["nar", "unpack", f, join(dir, `c${i}`)]);
-        assert.equal(r.status, 0, r.stderr);
-        assert.ok(runOk("nix-store", ["--dump", join(dir, `c${i}`)]).equals(dumps[i]!));
-        r = runTvix(["nar", "unpack", "-", join(dir, `s${i}`)], { input: dumps[i]! });
-        assert.equal(r.status, 0, r.stderr);
-        assert.ok(runOk("nix-store", ["--dump", join(dir, `s${i}`)]).equals(dumps[i]!));
-      }
+      const i = 1;
+      const f = join(dir, `n${i}.nar`);
+      fs.writeFileSync(f, dumps[i]!);
+      let r = runTvix(["nar", "unpack", f, join(dir, `c${i}`)]);
+      assert.equal(r.status, 0, r.stderr);
+      assert.ok(runOk("nix-store", ["--dump", join(dir, `c${i}`)]).equals(dumps[i]!));
+      r = runTvix(["nar", "unpack", "-", join(dir, `s${i}`)], { input: dumps[i]! });
+      assert.equal(r.status, 0, r.stderr);
+      assert.ok(runOk("nix-store", ["--dump", join(dir, `s${i}`)]).equals(dumps[i]!));
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
