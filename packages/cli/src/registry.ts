@@ -2,9 +2,19 @@ import type { Command } from "./command.ts";
 import { derivationShow } from "./commands/derivation.ts";
 import { evalCommand } from "./commands/eval.ts";
 import { narCommands } from "./commands/nar.ts";
+import { storeImport } from "./commands/store-import.ts";
+import { storeCat, storeInfo, storeLs } from "./commands/store-inspect.ts";
 
 /**
  * Every `tvix` subcommand. Commands are small modules; heavy dependencies are imported inside
  * `run` so that `tvix --help` and quick commands start fast.
  */
-export const commands: readonly Command[] = [evalCommand, derivationShow, ...narCommands];
+export const commands: readonly Command[] = [
+  evalCommand,
+  derivationShow,
+  ...narCommands,
+  storeImport,
+  storeLs,
+  storeCat,
+  storeInfo,
+];

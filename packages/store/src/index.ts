@@ -4,6 +4,12 @@
  */
 export * from "./composition.ts";
 export * from "./errors.ts";
+export * from "./import.ts";
+export * from "./local-store.ts";
+export * from "./nar/ingest.ts";
+export * from "./nar/layout.ts";
+export * from "./nar/render.ts";
+export * from "./nar-bridge/urls.ts";
 export * from "./path-info/path-info.ts";
 export * from "./path-info/proto.ts";
 export * from "./pathinfo/combinators.ts";
@@ -12,3 +18,4 @@ export * from "./pathinfo/memory.ts";
 export * from "./pathinfo/signing.ts";
 export * from "./pathinfo/sqlite.ts";
 export * from "./pathinfo/types.ts";
+export * from "./services.ts";

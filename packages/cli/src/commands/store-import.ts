@@ -1,0 +1,35 @@
+import type { Command } from "../command.ts";
+import { parseCommandArgs, writeAll } from "../command.ts";
+import { UsageError } from "../errors.ts";
+import { serviceHelp, serviceOptions, withStore } from "./store-common.ts";
+
+const help = `Usage: tvix store import PATH... [options]
+
+Imports each PATH (a file, symlink or directory) into the store and prints the
+store path it gets, one per line: the same path 'nix-store --add PATH' prints
+(content-addressed by the sha256 of its NAR, named after PATH's basename).
+
+Options:
+  -h, --help   show this help
+
+${serviceHelp}
+Exit codes: 0 success, 1 a PATH is missing or cannot be imported, 2 usage error.
+`;
+
+export const storeImport: Command = {
+  path: ["store", "import"],
+  summary: "import paths into the store (like nix-store --add)",
+  help,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs(argv, serviceOptions);
+    if (positionals.length === 0) throw new UsageError("expected at least one PATH");
+    const { importPath } = await import("@tvix-ts/store");
+    await withStore(values, async (store) => {
+      for (const p of positionals) {
+        const info = await importPath(store, p);
+        await writeAll(io.stdout, `${info.storePath.toAbsolutePath()}\n`);
+      }
+    });
+    return 0;
+  },
+};

@@ -1,0 +1,245 @@
+/**
+ * The shape of a NAR without its file contents (castore-store.md §11.3): every byte range is
+ * either literal (tokens, names, targets, padding) or the contents of one blob at a known
+ * offset. From it follow, without rendering anything:
+ * - the exact NAR size;
+ * - the `.ls` listing with each file's `narOffset`;
+ * - any byte range of the NAR (HTTP Range requests), reading only the blobs it covers and
+ *   seeking inside them;
+ * - the node of a path inside the tree.
+ * Sizes are trusted from the nodes; a blob shorter than its node says breaks the stream with a
+ * `size-mismatch` error when that range is read.
+ */
+import type { BlobService, DirectoryService, Node } from "@tvix-ts/castore";
+import { type B3Digest, digestToString } from "@tvix-ts/castore";
+import type { ListingDirEntry, ListingEntry, NarListing } from "@tvix-ts/nix-compat";
+import { NarRenderError } from "../errors.ts";
+import { DirectoryMap, showPath } from "./directories.ts";
+
+export type NarSegment =
+  | { readonly offset: number; readonly kind: "bytes"; readonly bytes: Uint8Array }
+  | {
+      readonly offset: number;
+      readonly kind: "blob";
+      readonly digest: B3Digest;
+      readonly size: number;
+      readonly path: string;
+    };
+
+const enc = new TextEncoder();
+const pad = (n: number) => (8 - (n % 8)) % 8;
+
+/** A padded NAR string: u64 LE length, bytes, zeros. */
+function str(b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(8 + b.length + pad(b.length));
+  new DataView(out.buffer).setBigUint64(0, BigInt(b.length), true);
+  out.set(b, 8);
+  return out;
+}
+
+function u64(n: number): Uint8Array {
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setBigUint64(0, BigInt(n), true);
+  return out;
+}
+
+function tokens(...words: string[]): Uint8Array {
+  return Buffer.concat(words.map((w) => str(enc.encode(w))));
+}
+
+const TOK_NAR = tokens("nix-archive-1", "(", "type");
+const TOK_SYM = tokens("symlink", "target");
+const TOK_REG = tokens("regular", "contents");
+const TOK_EXE = tokens("regular", "executable", "", "contents");
+const TOK_DIR = tokens("directory");
+const TOK_ENT = tokens("entry", "(", "name");
+const TOK_NOD = tokens("node", "(", "type");
+const TOK_PAR = tokens(")");
+const ZEROS = new Uint8Array(8);
+
+class Builder {
+  readonly segments: NarSegment[] = [];
+  offset = 0;
+  #parts: Uint8Array[] = [];
+  #runStart = 0;
+
+  lit(b: Uint8Array): void {
+    if (this.#parts.length === 0) this.#runStart = this.offset;
+    this.#parts.push(b);
+    this.offset += b.length;
+  }
+
+  #flush(): void {
+    if (this.#parts.length === 0) return;
+    this.segments.push({
+      offset: this.#runStart,
+      kind: "bytes",
+      bytes: Buffer.concat(this.#parts),
+    });
+    this.#parts = [];
+  }
+
+  blob(digest: B3Digest, size: number, path: string): void {
+    this.#flush();
+    if (size > 0) this.segments.push({ offset: this.offset, kind: "blob", digest, size, path });
+    this.offset += size;
+  }
+
+  finish(): NarSegment[] {
+    this.#flush();
+    return this.segments;
+  }
+}
+
+export class NarLayout {
+  readonly root: Node;
+  readonly size: number;
+  readonly segments: readonly NarSegment[];
+  readonly listing: NarListing;
+  readonly #dirs: DirectoryMap;
+
+  private constructor(root: Node, dirs: DirectoryMap) {
+    this.root = root;
+    this.#dirs = dirs;
+    const b = new Builder();
+    b.lit(TOK_NAR);
+    const rootEntry = this.#node(b, root, []);
+    this.segments = b.finish();
+    this.size = b.offset;
+    this.listing = { version: 1, root: rootEntry };
+  }
+
+  /** The layout of `root`'s NAR (fetches the directory closure once). */
+  static async build(root: Node, dirs: DirectoryService): Promise<NarLayout> {
+    return new NarLayout(root, await DirectoryMap.load(dirs, root));
+  }
+
+  #node(b: Builder, node: Node, path: Uint8Array[]): ListingEntry {
+    switch (node.type) {
+      case "symlink":
+        b.lit(TOK_SYM);
+        b.lit(str(node.target));
+        b.lit(TOK_PAR);
+        return { type: "symlink", target: node.target };
+      case "file": {
+        b.lit(node.executable ? TOK_EXE : TOK_REG);
+        b.lit(u64(node.size));
+        const narOffset = b.offset;
+        b.blob(node.digest, node.size, showPath(path));
+        const p = pad(node.size);
+        if (p > 0) b.lit(ZEROS.subarray(0, p));
+        b.lit(TOK_PAR);
+        return { type: "regular", size: node.size, executable: node.executable, narOffset };
+      }
+      case "directory": {
+        const d = this.#dirs.get(node.digest, showPath(path));
+        b.lit(TOK_DIR);
+        const entries: ListingDirEntry[] = [];
+        for (const e of d.entries()) {
+          b.lit(TOK_ENT);
+          b.lit(str(e.name));
+          b.lit(TOK_NOD);
+          entries.push({ name: e.name, entry: this.#node(b, e.node, [...path, e.name]) });
+          b.lit(TOK_PAR);
+        }
+        b.lit(TOK_PAR);
+        return { type: "directory", entries };
+      }
+    }
+  }
+
+  /** The node at `components` below the root (undefined if there is none). */
+  lookup(components: readonly Uint8Array[]): Node | undefined {
+    let node: Node = this.root;
+    for (const c of components) {
+      if (node.type !== "directory") return undefined;
+      const child = this.#dirs.get(node.digest, "lookup").get(c);
+      if (!child) return undefined;
+      node = child;
+    }
+    return node;
+  }
+
+  /** Index of the segment holding byte `pos`. */
+  #segmentAt(pos: number): number {
+    let lo = 0;
+    let hi = this.segments.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.segments[mid]!.offset <= pos) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  /** Bytes `[start, end)` of the NAR (the whole NAR by default). */
+  async *read(blobs: BlobService, start = 0, end: number = this.size): AsyncGenerator<Uint8Array> {
+    if (
+      !(
+        Number.isSafeInteger(start) &&
+        Number.isSafeInteger(end) &&
+        0 <= start &&
+        start <= end &&
+        end <= this.size
+      )
+    ) {
+      throw new RangeError(`invalid NAR range [${start}, ${end}) of ${this.size} bytes`);
+    }
+    let pos = start;
+    for (let i = this.#segmentAt(start); pos < end && i < this.segments.length; i++) {
+      const s = this.segments[i]!;
+      const segEnd = s.offset + (s.kind === "bytes" ? s.bytes.length : s.size);
+      const to = Math.min(segEnd, end);
+      if (to <= pos) continue;
+      if (s.kind === "bytes") {
+        yield s.bytes.subarray(pos - s.offset, to - s.offset);
+      } else {
+        yield* readBlobRange(blobs, s, pos - s.offset, to - s.offset);
+      }
+      pos = to;
+    }
+  }
+}
+
+async function* readBlobRange(
+  blobs: BlobService,
+  s: Extract<NarSegment, { kind: "blob" }>,
+  from: number,
+  to: number,
+): AsyncGenerator<Uint8Array> {
+  const r = await blobs.openRead(s.digest);
+  if (!r) {
+    throw new NarRenderError(
+      "blob-not-found",
+      `blob ${digestToString(s.digest)} (at ${s.path}) not found`,
+    );
+  }
+  try {
+    if (r.size < s.size) {
+      throw new NarRenderError(
+        "size-mismatch",
+        `blob ${digestToString(s.digest)} (at ${s.path}) has ${r.size} bytes, the node says ${s.size}`,
+      );
+    }
+    if (from > 0) r.seek(from, "start");
+    let pos = from;
+    while (pos < to) {
+      const piece = await r.read(Math.min(to - pos, 1024 * 1024));
+      if (piece.length === 0) {
+        throw new NarRenderError(
+          "size-mismatch",
+          `blob ${digestToString(s.digest)} (at ${s.path}) ended after ${pos} bytes`,
+        );
+      }
+      yield piece;
+      pos += piece.length;
+    }
+  } finally {
+    await r.close().catch(() => {});
+  }
+}
+
+/** The exact NAR size of `root` without rendering it. */
+export async function narSize(root: Node, dirs: DirectoryService): Promise<number> {
+  return (await NarLayout.build(root, dirs)).size;
+}

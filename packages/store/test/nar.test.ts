@@ -1,0 +1,222 @@
+/** NAR rendering, layout (size, listing, ranges) and ingestion (castore-store.md §11, §16.3). */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import {
+  type BlobService,
+  blobServiceFromUrl,
+  type DirectoryService,
+  directoryServiceFromUrl,
+  ingestPath,
+  type Node,
+} from "@tvix-ts/castore";
+import { listNar, serializeListing } from "@tvix-ts/nix-compat";
+import { oracleSkip } from "../../../test-support/index.ts";
+import {
+  calculateNar,
+  importPath,
+  ingestNar,
+  MemoryPathInfoService,
+  NarIngestError,
+  NarLayout,
+  NarRenderError,
+  renderNar,
+} from "../src/index.ts";
+import * as fx from "./support/fixtures.ts";
+
+async function services() {
+  const blobs = blobServiceFromUrl("memory://");
+  const dirs = directoryServiceFromUrl("memory://");
+  for (const b of [fx.HELLOWORLD, new Uint8Array(0)]) {
+    const w = blobs.openWrite();
+    await w.write(b);
+    await w.close();
+  }
+  await dirs.put(fx.DIRECTORY_WITH_KEEP);
+  await dirs.put(fx.DIRECTORY_COMPLICATED);
+  return { blobs, dirs };
+}
+
+async function collect(it: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of it) parts.push(Buffer.from(c));
+  return Buffer.concat(parts);
+}
+
+const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
+
+const CASES: [string, Node][] = [
+  ["symlink", fx.NODE_SYMLINK],
+  ["helloworld", fx.NODE_HELLOWORLD],
+  ["complicated", fx.NODE_COMPLICATED],
+];
+
+describe("NAR rendering", () => {
+  for (const [name, node] of CASES) {
+    it(`renders the ${name} fixture byte-exactly, with size and hash from the spec`, async () => {
+      const { blobs, dirs } = await services();
+      const nar = await collect(renderNar(node, blobs, dirs));
+      assert.equal(nar.length, fx.NAR_SIZE[name as keyof typeof fx.NAR_SIZE]);
+      assert.equal(sha(nar), fx.NAR_SHA256[name as keyof typeof fx.NAR_SHA256]);
+      const calc = await calculateNar(node, blobs, dirs);
+      assert.equal(calc.narSize, nar.length);
+      assert.equal(Buffer.from(calc.narSha256).toString("hex"), sha(nar));
+      const layout = await NarLayout.build(node, dirs);
+      assert.equal(layout.size, nar.length);
+      assert.deepEqual(await collect(layout.read(blobs)), nar);
+      // The listing equals the one nix-compat reads from the rendered NAR.
+      assert.deepEqual(serializeListing(layout.listing), serializeListing(await listNar(nar)));
+    });
+  }
+
+  it("empty directory: 96 bytes", async () => {
+    const { blobs, dirs } = await services();
+    const empty = { type: "directory", digest: fx.EMPTY_DIGEST, size: 0 } as const;
+    await dirs.put(new (await import("@tvix-ts/castore")).Directory());
+    const nar = await collect(renderNar(empty, blobs, dirs));
+    assert.equal(nar.length, 96);
+    assert.equal(sha(nar), fx.NAR_SHA256.empty);
+  });
+
+  it("serves every byte range of the complicated NAR exactly", async () => {
+    const { blobs, dirs } = await services();
+    const nar = await collect(renderNar(fx.NODE_COMPLICATED, blobs, dirs));
+    const layout = await NarLayout.build(fx.NODE_COMPLICATED, dirs);
+    for (let s = 0; s < nar.length; s += 37) {
+      for (const e of [s, s + 1, s + 100, nar.length]) {
+        if (e > nar.length) continue;
+        assert.deepEqual(
+          await collect(layout.read(blobs, s, e)),
+          nar.subarray(s, e),
+          `[${s},${e})`,
+        );
+      }
+    }
+    // Seeking into the file's contents (helloworld: contents start at 0x68).
+    const hl = await NarLayout.build(fx.NODE_HELLOWORLD, dirs);
+    const hw = await collect(renderNar(fx.NODE_HELLOWORLD, blobs, dirs));
+    for (const off of [0x65, 0x68, 0x70]) {
+      assert.deepEqual(await collect(hl.read(blobs, off, off + 10)), hw.subarray(off, off + 10));
+    }
+  });
+
+  it("a blob of the wrong size or missing is a typed error", async () => {
+    const { blobs, dirs } = await services();
+    const isCode = (c: string) => (e: unknown) => e instanceof NarRenderError && e.code === c;
+    for (const [size, code] of [
+      [42, "size-mismatch"],
+      [2, "size-mismatch"],
+    ] as const) {
+      const node = { ...fx.NODE_HELLOWORLD, size };
+      await assert.rejects(collect(renderNar(node, blobs, dirs)), isCode(code));
+      const layout = await NarLayout.build(node, dirs);
+      if (size > 12) await assert.rejects(collect(layout.read(blobs)), isCode(code));
+    }
+    const missing = { ...fx.NODE_HELLOWORLD, digest: fx.DUMMY_DIGEST };
+    await assert.rejects(collect(renderNar(missing, blobs, dirs)), isCode("blob-not-found"));
+    const noDir = { type: "directory", digest: fx.DUMMY_DIGEST, size: 0 } as const;
+    await assert.rejects(collect(renderNar(noDir, blobs, dirs)), isCode("directory-not-found"));
+  });
+});
+
+describe("NAR ingestion", () => {
+  for (const [name, node] of CASES) {
+    it(`ingests the ${name} NAR back into the same node, uploading its parts`, async () => {
+      const src = await services();
+      const nar = await collect(renderNar(node, src.blobs, src.dirs));
+      const blobs = blobServiceFromUrl("memory://");
+      const dirs = directoryServiceFromUrl("memory://");
+      // Fed in awkward small chunks.
+      const chunks = Array.from({ length: Math.ceil(nar.length / 7) }, (_, i) =>
+        nar.subarray(i * 7, i * 7 + 7),
+      );
+      const got = await ingestNar(blobs, dirs, chunks, {
+        expectedSha256: Buffer.from(sha(nar), "hex"),
+      });
+      assert.deepEqual(got.node, node);
+      assert.equal(got.narSize, nar.length);
+      assert.equal(Buffer.from(got.narSha256).toString("hex"), sha(nar));
+      assert.deepEqual(await collect(renderNar(got.node, blobs, dirs)), nar);
+    });
+  }
+
+  it("rejects malformed NARs with a typed error and publishes no directories", async () => {
+    const src = await services();
+    const nar = await collect(renderNar(fx.NODE_COMPLICATED, src.blobs, src.dirs));
+    const bad: Uint8Array[] = [
+      nar.subarray(0, nar.length - 8), // truncated
+      Buffer.concat([nar, Buffer.alloc(8)]), // trailing bytes
+      Buffer.from("not a nar at all, not at all"),
+      (() => {
+        const b = Buffer.from(nar);
+        b[60] ^= 0xff; // corrupt token
+        return b;
+      })(),
+    ];
+    for (const b of bad) {
+      const dirs = directoryServiceFromUrl("memory://");
+      await assert.rejects(
+        ingestNar(blobServiceFromUrl("memory://"), dirs, [b]),
+        (e) => e instanceof NarIngestError && e.code === "invalid-nar",
+      );
+      assert.equal(await dirs.get(fx.DIRECTORY_COMPLICATED.digest()), undefined);
+    }
+  });
+
+  it("checks the expected hash and size; nothing becomes visible on mismatch", async () => {
+    const src = await services();
+    const nar = await collect(renderNar(fx.NODE_COMPLICATED, src.blobs, src.dirs));
+    const dirs = directoryServiceFromUrl("memory://");
+    await assert.rejects(
+      ingestNar(blobServiceFromUrl("memory://"), dirs, [nar], {
+        expectedSha256: new Uint8Array(32),
+      }),
+      (e) => e instanceof NarIngestError && e.code === "hash-mismatch",
+    );
+    assert.equal(await dirs.get(fx.DIRECTORY_COMPLICATED.digest()), undefined);
+    await assert.rejects(
+      ingestNar(blobServiceFromUrl("memory://"), dirs, [nar], { expectedSize: 100 }),
+      (e) => e instanceof NarIngestError && e.code === "size-mismatch",
+    );
+  });
+});
+
+describe("NAR against Nix (nix-store --dump / --add)", oracleSkip(), () => {
+  it("renders imported trees exactly as nix-store --dump, and names them as nix-store --add", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "store-nar-"));
+    try {
+      const tree = join(dir, "tree");
+      await mkdir(join(tree, "sub", "deeper"), { recursive: true });
+      await writeFile(join(tree, "a"), "hello\n");
+      await writeFile(join(tree, "B"), "");
+      await writeFile(join(tree, "sub", "run.sh"), "#!/bin/sh\necho hi\n");
+      await chmod(join(tree, "sub", "run.sh"), 0o755);
+      await writeFile(join(tree, "sub", "deeper", "big"), Buffer.alloc(300_000, 7));
+      await symlink("../a", join(tree, "sub", "link"));
+      const blobs: BlobService = blobServiceFromUrl("memory://");
+      const dirs: DirectoryService = directoryServiceFromUrl("memory://");
+      const node = await ingestPath(blobs, dirs, tree);
+      const ours = await collect(renderNar(node, blobs, dirs));
+      const theirs = spawnSync("nix-store", ["--dump", tree], { maxBuffer: 1 << 26 }).stdout;
+      assert.ok(ours.equals(theirs));
+      const info = await importPath(
+        {
+          blobService: blobs,
+          directoryService: dirs,
+          pathInfoService: new MemoryPathInfoService(),
+        },
+        tree,
+      );
+      const expected = spawnSync("nix-store", ["--store", join(dir, "nixstore"), "--add", tree], {
+        encoding: "utf8",
+      }).stdout.trim();
+      assert.equal(info.storePath.toAbsolutePath(), expected);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
