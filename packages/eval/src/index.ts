@@ -42,6 +42,7 @@ export { renderError, renderErrors } from "./render-error.ts";
 export { checkScopes } from "./scope.ts";
 export { type LineColumn, ORIGIN_STDIN, ORIGIN_STRING, Source } from "./source.ts";
 export * as tokens from "./tokens.ts";
+export * from "./eval-api.ts";
 
 export interface ParseOptions extends ParserOptions {
   /**
@@ -55,7 +56,10 @@ export interface ParseResult {
   source: Source;
   /** The AST, or null when there were errors. */
   expr: Expr | null;
-  /** Sorted by position; empty on success. */
+  /**
+   * Empty on success. Parse errors come first, by position; then undefined variables, in the order
+   * CppNix's variable binding pass meets them.
+   */
   errors: ParseError[];
 }
 
@@ -77,11 +81,11 @@ export function parse(
   if (expr !== null && globals !== null && !errors.some((e) => e.kind !== "semantic")) {
     const isGlobal = typeof globals === "function" ? globals : (n: string) => globals.has(n);
     const maxErrors = options.maxErrors ?? 20;
+    // Reported after the parse errors, in the order CppNix's bindVars meets them.
     checkScopes(expr, isGlobal, (name, start, end) => {
       if (errors.length < maxErrors)
         errors.push(new ParseError(ERR_UNDEFINED, `undefined variable '${name}'`, start, end));
     });
-    errors.sort((a, b) => a.start - b.start);
   }
   return { source, expr: errors.length === 0 ? expr : null, errors };
 }

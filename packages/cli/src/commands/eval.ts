@@ -1,65 +1,47 @@
 import type { Command } from "../command.ts";
 import { parseCommandArgs, writeAll } from "../command.ts";
 import { UsageError, UserError } from "../errors.ts";
+import { runEval } from "../eval-command.ts";
 
-const help = `Usage: tvix eval --parse [FILE... | -E EXPR]
+const help = `Usage: tvix eval [FILE | -E EXPR] [--strict] [--json | --raw | --xml] [-A ATTRPATH]...
+                 [--arg NAME EXPR]... [--argstr NAME STRING]... [-I PATH]...
+       tvix eval --parse [FILE... | -E EXPR]
 
-Parses Nix expressions and prints them the way 'nix-instantiate --parse'
-does: fully parenthesised, operators shown as the builtins they call
-('(__sub a b)'), bindings sorted, path literals made absolute. Nothing is
-evaluated.
+Evaluates a Nix expression and prints its value exactly as
+'nix-instantiate --eval' does.
 
-  FILE      a .nix file, or a directory (its default.nix is read); '-' reads
-            standard input. Without FILE and -E, ./default.nix is parsed.
-  -E EXPR   parse EXPR instead of files; relative paths in it are resolved
-            against the current directory.
+  FILE             a .nix file or a directory (its default.nix); '-' reads
+                   standard input; default ./default.nix
+  -E, --expr EXPR  evaluate EXPR (relative paths resolve against the cwd)
+  --strict         evaluate the result deeply (otherwise nested values that
+                   were never needed print as <CODE>)
+  --json           print the value as JSON
+  --raw            print the value as a string, without quotes or newline
+  --xml            print the value as XML (builtins.toXML)
+  -A, --attr PATH  select an attribute path (a.b.0.c) of the value
+  --arg NAME EXPR  pass NAME = EXPR when the value is a function with formals
+  --argstr NAME S  pass NAME = "S"
+  -I, --include P  add P (PATH or PREFIX=PATH) to the search path, before
+                   $NIX_PATH
+  --parse          only parse, and print the expression the way
+                   'nix-instantiate --parse' does
+  -h, --help       show this help
 
-Parse errors (syntax, duplicate attributes or formals, undefined variables,
-...) are reported on standard error with the file, line, column and source
-line, as CppNix reports them.
-
-Options:
-  --parse        parse only (required for now)
-  -E, --expr     the expression to parse
-  -h, --help     show this help
-
-Evaluation (--strict, --json, --raw, -A, --arg, --argstr, -I) comes with the
-evaluator and is rejected for now.
-
-Exit codes: 0 success, 1 parse error or unreadable file, 2 usage error.
+Errors are printed on standard error with the source line, a caret and a
+'… while …' trace. Exit codes: 0 success, 1 evaluation or parse error,
+2 usage error.
 `;
-
-/** Flags of the future evaluator; rejected clearly instead of being half-supported. */
-const EVAL_FLAGS = new Set([
-  "--strict",
-  "--json",
-  "--raw",
-  "--xml",
-  "-A",
-  "--attr",
-  "--arg",
-  "--argstr",
-  "-I",
-  "--include",
-  "--eval",
-]);
 
 export const evalCommand: Command = {
   path: ["eval"],
-  summary: "parse Nix expressions (--parse; evaluation comes later)",
+  summary: "evaluate Nix expressions (as nix-instantiate --eval), or parse them (--parse)",
   help,
   async run(argv, io) {
-    const unsupported = argv.find((a) => EVAL_FLAGS.has(a) || a.startsWith("--arg="));
-    if (unsupported)
-      throw new UsageError(
-        `'${unsupported}' needs the evaluator, which tvix-ts does not have yet; only 'tvix eval --parse' works`,
-      );
+    if (!argv.includes("--parse")) return runEval(argv, io);
     const { values, positionals } = parseCommandArgs(argv, {
       parse: { type: "boolean" },
       expr: { type: "string", short: "E" },
     });
-    if (!values.parse)
-      throw new UsageError("evaluation is not implemented yet; use 'tvix eval --parse'");
     if (values.expr !== undefined && positionals.length > 0)
       throw new UsageError("give either FILE arguments or -E EXPR, not both");
 

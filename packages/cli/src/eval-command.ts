@@ -1,0 +1,164 @@
+/**
+ * `tvix eval` (without --parse): argument handling as `nix-instantiate --eval`, and the worker
+ * thread that runs the evaluation with a large stack.
+ */
+import { readFileSync } from "node:fs";
+import type { CommandIO } from "./command.ts";
+import { writeAll } from "./command.ts";
+import { UsageError } from "./errors.ts";
+import type { EvalJob } from "./eval-worker.ts";
+
+/** Stack for the evaluation thread (virtual memory; only what is used is committed). */
+const STACK_MB = 512;
+
+interface Parsed {
+  file: string | null;
+  expr: string | null;
+  strict: boolean;
+  json: boolean;
+  raw: boolean;
+  xml: boolean;
+  attrPaths: string[];
+  args: { name: string; kind: "expr" | "str"; value: string }[];
+  include: string[];
+}
+
+function parse(argv: string[]): Parsed {
+  const p: Parsed = {
+    file: null,
+    expr: null,
+    strict: false,
+    json: false,
+    raw: false,
+    xml: false,
+    attrPaths: [],
+    args: [],
+    include: [],
+  };
+  const files: string[] = [];
+  let exprMode = false;
+  const need = (i: number, n: number, flag: string) => {
+    if (i + n >= argv.length)
+      throw new UsageError(`flag '${flag}' requires ${n === 1 ? "an argument" : `${n} arguments`}`);
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    switch (a) {
+      case "--strict":
+        p.strict = true;
+        break;
+      case "--json":
+        p.json = true;
+        break;
+      case "--raw":
+        p.raw = true;
+        break;
+      case "--xml":
+        p.xml = true;
+        break;
+      case "--eval":
+      case "--no-location":
+        break;
+      case "-E":
+      case "--expr":
+        exprMode = true;
+        break;
+      case "-A":
+      case "--attr":
+        need(i, 1, a);
+        p.attrPaths.push(argv[++i]);
+        break;
+      case "--arg":
+        need(i, 2, a);
+        p.args.push({ name: argv[i + 1], kind: "expr", value: argv[i + 2] });
+        i += 2;
+        break;
+      case "--argstr":
+        need(i, 2, a);
+        p.args.push({ name: argv[i + 1], kind: "str", value: argv[i + 2] });
+        i += 2;
+        break;
+      case "-I":
+      case "--include":
+        need(i, 1, a);
+        p.include.push(argv[++i]);
+        break;
+      default:
+        if (a.startsWith("-I") && a.length > 2) p.include.push(a.slice(2));
+        else if (a.startsWith("-") && a !== "-") throw new UsageError(`unrecognised flag '${a}'`);
+        else files.push(a);
+    }
+  }
+  if (exprMode) {
+    if (files.length !== 1) throw new UsageError("-E needs exactly one expression");
+    p.expr = files[0];
+  } else {
+    if (files.length > 1) throw new UsageError("give at most one FILE");
+    p.file = files[0] ?? null;
+  }
+  return p;
+}
+
+export async function runEval(argv: string[], io: CommandIO): Promise<number> {
+  const p = parse(argv);
+  const { Worker } = await import("node:worker_threads");
+  const latin1 = (s: string) => Buffer.from(s, "utf8").toString("latin1");
+  const cwd = latin1(process.cwd());
+  const job: EvalJob = {
+    options: {
+      file: p.file === null ? null : latin1(p.file),
+      expr: p.expr,
+      stdin: p.file === "-" ? readFileSync(0) : undefined,
+      cwd,
+      home: process.env.HOME === undefined ? undefined : latin1(process.env.HOME),
+      strict: p.strict,
+      json: p.json,
+      raw: p.raw,
+      xml: p.xml,
+      attrPaths: p.attrPaths,
+      args: p.args,
+      storeDir: process.env.NIX_STORE_DIR ?? "/nix/store",
+    },
+    include: p.include.map(latin1),
+    nixPath: latin1(process.env.NIX_PATH ?? ""),
+  };
+  const worker = new Worker(new URL("./eval-worker.ts", import.meta.url), {
+    workerData: job,
+    resourceLimits: { stackSizeMb: STACK_MB },
+    stdout: false,
+    stderr: false,
+  });
+  const result = await new Promise<{ stdout: string; status: number; stderr: string }>(
+    (resolve, reject) => {
+      worker.on(
+        "message",
+        (m: { kind: string; data?: string; stdout?: string; status?: number; stderr?: string }) => {
+          if (m.kind === "stderr") io.stderr.write(Buffer.from(m.data as string, "latin1"));
+          else
+            resolve({
+              stdout: m.stdout as string,
+              status: m.status as number,
+              stderr: m.stderr as string,
+            });
+        },
+      );
+      worker.on("error", (e) => {
+        if (e instanceof RangeError || /stack|heap|memory/i.test(String(e)))
+          resolve({ stdout: "", status: 1, stderr: `error: ${(e as Error).message}\n` });
+        else reject(e);
+      });
+      worker.on("exit", (code) => {
+        if (code !== 0)
+          resolve({
+            stdout: "",
+            status: 1,
+            stderr: `error: evaluation thread exited with code ${code}\n`,
+          });
+      });
+    },
+  );
+  if (result.stderr) io.stderr.write(Buffer.from(result.stderr, "latin1"));
+  if (result.stdout) await writeAll(io.stdout, Buffer.from(result.stdout, "latin1"));
+  void worker.terminate();
+  return result.status;
+}

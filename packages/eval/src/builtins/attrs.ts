@@ -1,0 +1,213 @@
+/** Attribute set builtins. */
+import { throwEval } from "../eval-error.ts";
+import {
+  callValue,
+  forceAttrs,
+  forceFunction,
+  forceList,
+  forceString,
+  forceStringNoCtx,
+  lazyCall,
+  lazyCall2,
+} from "../runtime.ts";
+import { force, NixAttrs, type Pos, type Slot, Thunk, type Value } from "../values.ts";
+import { registerBuiltin } from "./registry.ts";
+
+registerBuiltin("attrNames", 1, (s: Slot) => forceAttrs(s).keys.slice());
+registerBuiltin("attrValues", 1, (s: Slot) => forceAttrs(s).values.slice());
+
+registerBuiltin("getAttr", 2, (n: Slot, s: Slot) => {
+  const name = forceStringNoCtx(n);
+  const set = forceAttrs(s);
+  const i = set.indexOf(name);
+  if (i < 0) throwEval(`attribute '${name}' missing`);
+  return force(set.values[i]);
+});
+
+registerBuiltin("hasAttr", 2, (n: Slot, s: Slot) => {
+  const name = forceStringNoCtx(n);
+  return forceAttrs(s).has(name);
+});
+
+registerBuiltin("removeAttrs", 2, (s: Slot, l: Slot) => {
+  const set = forceAttrs(s);
+  const names = forceList(l);
+  if (names.length === 0) return set;
+  const drop = new Set<string>();
+  for (const n of names) drop.add(forceStringNoCtx(n));
+  const keys: string[] = [];
+  const values: Slot[] = [];
+  const pos: (Pos | undefined)[] | null = set.pos ? [] : null;
+  for (let i = 0; i < set.keys.length; i++) {
+    if (drop.has(set.keys[i])) continue;
+    keys.push(set.keys[i]);
+    values.push(set.values[i]);
+    if (pos) pos.push(set.pos?.[i]);
+  }
+  return new NixAttrs(keys, values, pos);
+});
+
+registerBuiltin("listToAttrs", 1, (l: Slot) => {
+  const list = forceList(l);
+  const entries: [string, Slot][] = [];
+  for (const e of list) {
+    const item = forceAttrs(e);
+    const n = item.get("name");
+    if (n === undefined) throwEval("attribute 'name' missing");
+    const name = forceStringNoCtx(n);
+    const v = item.get("value");
+    if (v === undefined) throwEval("attribute 'value' missing");
+    entries.push([name, v]);
+  }
+  return NixAttrs.fromEntries(entries, true);
+});
+
+registerBuiltin("mapAttrs", 2, (f: Slot, s: Slot) => {
+  const fn = force(f);
+  const set = forceAttrs(s);
+  const n = set.keys.length;
+  const values = new Array(n);
+  for (let i = 0; i < n; i++) values[i] = lazyCall2(fn, set.keys[i], set.values[i]);
+  return new NixAttrs(set.keys, values, set.pos);
+});
+
+registerBuiltin("intersectAttrs", 2, (a: Slot, b: Slot) => {
+  const x = forceAttrs(a);
+  const y = forceAttrs(b);
+  const keys: string[] = [];
+  const values: Slot[] = [];
+  const pos: (Pos | undefined)[] = [];
+  if (x.size < y.size) {
+    for (const k of x.keys) {
+      const j = y.indexOf(k);
+      if (j >= 0) {
+        keys.push(k);
+        values.push(y.values[j]);
+        pos.push(y.pos?.[j]);
+      }
+    }
+  } else {
+    for (let j = 0; j < y.keys.length; j++) {
+      if (x.has(y.keys[j])) {
+        keys.push(y.keys[j]);
+        values.push(y.values[j]);
+        pos.push(y.pos?.[j]);
+      }
+    }
+  }
+  return new NixAttrs(keys, values, pos);
+});
+
+registerBuiltin("catAttrs", 2, (n: Slot, l: Slot) => {
+  const name = forceStringNoCtx(n);
+  const out: Slot[] = [];
+  for (const e of forceList(l)) {
+    const v = forceAttrs(e).get(name);
+    if (v !== undefined) out.push(v);
+  }
+  return out;
+});
+
+registerBuiltin("unsafeGetAttrPos", 2, (n: Slot, s: Slot) => {
+  const name = forceString(n);
+  const set = forceAttrs(s);
+  const i = set.indexOf(name);
+  if (i < 0) return null;
+  const p = set.pos?.[i];
+  if (!p) return null;
+  const lc = p.source.position(p.offset);
+  return NixAttrs.fromEntries([
+    ["file", p.source.name],
+    ["line", lc.line],
+    ["column", lc.column],
+  ]);
+});
+
+registerBuiltin("zipAttrsWith", 2, (f: Slot, l: Slot) => {
+  const fn = force(f);
+  const groups = new Map<string, Slot[]>();
+  for (const e of forceList(l)) {
+    const set = forceAttrs(e);
+    for (let i = 0; i < set.keys.length; i++) {
+      const k = set.keys[i];
+      let g = groups.get(k);
+      if (!g) {
+        g = [];
+        groups.set(k, g);
+      }
+      g.push(set.values[i]);
+    }
+  }
+  const m = new Map<string, Slot>();
+  for (const [k, vs] of groups) m.set(k, lazyCall2(fn, k, vs));
+  return NixAttrs.fromMap(m);
+});
+
+registerBuiltin("groupBy", 2, (f: Slot, l: Slot) => {
+  const fn = force(f);
+  const groups = new Map<string, Slot[]>();
+  for (const e of forceList(l)) {
+    const k = forceStringNoCtx(callValue(fn, e));
+    let g = groups.get(k);
+    if (!g) {
+      g = [];
+      groups.set(k, g);
+    }
+    g.push(e);
+  }
+  return NixAttrs.fromMap(groups as Map<string, Slot>);
+});
+
+registerBuiltin("genericClosure", 1, (a: Slot) => {
+  const args = forceAttrs(a);
+  const start = args.get("startSet");
+  if (start === undefined) throwEval("attribute 'startSet' missing");
+  const op = args.get("operator");
+  if (op === undefined) throwEval("attribute 'operator' missing");
+  const opFn = forceFunction(op);
+  const work: Slot[] = forceList(start).slice();
+  const out: Slot[] = [];
+  const seen: Value[] = [];
+  const seenKeys = new Set<unknown>();
+  for (let w = 0; w < work.length; w++) {
+    const item = work[w];
+    const set = forceAttrs(item);
+    const k = set.get("key");
+    if (k === undefined) throwEval("attribute 'key' missing");
+    const key = force(k);
+    if (!isNew(key, seen, seenKeys)) continue;
+    out.push(item);
+    for (const x of forceList(callValue(opFn, item))) work.push(x);
+  }
+  return out;
+});
+
+import { eqValues, lessThan } from "../operators.ts";
+import { NixFloat, NixString } from "../values.ts";
+
+function isNew(key: Value, seen: Value[], fast: Set<unknown>): boolean {
+  // Keys are compared with `<` (CppNix uses a std::set with lessThan); primitive keys use a JS set.
+  let prim: unknown;
+  if (typeof key === "number" || typeof key === "string") prim = key;
+  else if (key instanceof NixString) prim = key.s;
+  else if (key instanceof NixFloat)
+    prim = Number.isInteger(key.value) ? key.value : `f${key.value}`;
+  if (prim !== undefined) {
+    if (fast.has(prim)) return false;
+    fast.add(prim);
+    return true;
+  }
+  for (const s of seen) {
+    try {
+      if (!lessThan(s, key) && !lessThan(key, s)) return false;
+    } catch (e) {
+      void e;
+      if (eqValues(s, key, false)) return false;
+      throw e;
+    }
+  }
+  seen.push(key);
+  return true;
+}
+
+export { lazyCall, Thunk };

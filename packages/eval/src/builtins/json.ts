@@ -1,0 +1,296 @@
+/** toJSON / fromJSON with CppNix's number and string rules. */
+import { coerceToString, copyPathToStore } from "../coerce.ts";
+import { NixError, throwEval } from "../eval-error.ts";
+import { forceString } from "../runtime.ts";
+import {
+  force,
+  INT64_MAX,
+  INT64_MIN,
+  isFunction,
+  mkString,
+  NixAttrs,
+  NixFloat,
+  NixPath,
+  NixString,
+  normInt,
+  type Slot,
+  type Value,
+} from "../values.ts";
+import { registerBuiltin } from "./registry.ts";
+
+export function escapeJsonString(s: string): string {
+  let out = '"';
+  let run = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    let esc: string | null = null;
+    if (c === 34) esc = '\\"';
+    else if (c === 92) esc = "\\\\";
+    else if (c < 0x20) {
+      if (c === 10) esc = "\\n";
+      else if (c === 13) esc = "\\r";
+      else if (c === 9) esc = "\\t";
+      else if (c === 8) esc = "\\b";
+      else if (c === 12) esc = "\\f";
+      else esc = `\\u${c.toString(16).padStart(4, "0")}`;
+    } else if (c === 0x7f) esc = "\\u007f";
+    if (esc !== null) {
+      out += s.slice(run, i) + esc;
+      run = i + 1;
+    }
+  }
+  return `${out}${s.slice(run)}"`;
+}
+
+/** Shortest round-trip form of a double, as nlohmann::json prints it. */
+export function jsonFloat(x: number): string {
+  if (!Number.isFinite(x)) throwEval(`cannot convert float '${x}' to JSON`);
+  if (Number.isInteger(x) && Math.abs(x) < 1e16) return `${x}.0`.replace("-0.0", "-0.0");
+  let s = String(x);
+  // JS: 1e+21, 1.5e-7; nlohmann: 1e+21, 1.5e-07.
+  s = s.replace(/e([+-])(\d)$/, "e$10$2");
+  return s;
+}
+
+export function toJSON(v: Slot, ctx: Set<string>, strict = true): string {
+  const out: string[] = [];
+  const go = (s: Slot): void => {
+    const x = force(s);
+    if (typeof x === "number" || typeof x === "bigint") out.push(String(x));
+    else if (typeof x === "string") out.push(escapeJsonString(x));
+    else if (x === true) out.push("true");
+    else if (x === false) out.push("false");
+    else if (x === null) out.push("null");
+    else if (x instanceof NixString) {
+      for (const c of x.ctx) ctx.add(c);
+      out.push(escapeJsonString(x.s));
+    } else if (x instanceof NixFloat) out.push(jsonFloat(x.value));
+    else if (x instanceof NixPath) {
+      const p = copyPathToStore(x.path);
+      ctx.add(p);
+      out.push(escapeJsonString(p));
+    } else if (Array.isArray(x)) {
+      out.push("[");
+      for (let i = 0; i < x.length; i++) {
+        if (i > 0) out.push(",");
+        try {
+          go(x[i]);
+        } catch (e) {
+          if (e instanceof NixError)
+            e.addTrace(`while evaluating list element at index ${i}`, null);
+          throw e;
+        }
+      }
+      out.push("]");
+    } else if (x instanceof NixAttrs) {
+      if (x.has("__toString")) {
+        out.push(escapeJsonString(coerceToString(x, ctx, false, true)));
+        return;
+      }
+      const o = x.get("outPath");
+      if (o !== undefined) {
+        go(o);
+        return;
+      }
+      out.push("{");
+      for (let i = 0; i < x.keys.length; i++) {
+        if (i > 0) out.push(",");
+        out.push(escapeJsonString(x.keys[i]), ":");
+        try {
+          go(x.values[i]);
+        } catch (e) {
+          if (e instanceof NixError)
+            e.addTrace(`while evaluating attribute '${x.keys[i]}'`, x.pos?.[i] ?? null);
+          throw e;
+        }
+      }
+      out.push("}");
+    } else if (isFunction(x)) throwEval("cannot convert a function to JSON");
+    else throwEval("cannot convert value to JSON");
+  };
+  void strict;
+  go(v);
+  return out.join("");
+}
+
+registerBuiltin("toJSON", 1, (v: Slot) => {
+  const ctx = new Set<string>();
+  const s = toJSON(v, ctx);
+  return mkString(s, ctx);
+});
+
+class JsonParser {
+  i = 0;
+  readonly s: string;
+  constructor(s: string) {
+    this.s = s;
+  }
+  fail(msg = "syntax error"): never {
+    return throwEval(`[json.exception.parse_error.101] parse error at ${this.i + 1}: ${msg}`);
+  }
+  ws(): void {
+    const s = this.s;
+    while (this.i < s.length) {
+      const c = s.charCodeAt(this.i);
+      if (c === 32 || c === 9 || c === 10 || c === 13) this.i++;
+      else break;
+    }
+  }
+  value(depth: number): Value {
+    if (depth > 10000) this.fail("nesting too deep");
+    this.ws();
+    const s = this.s;
+    const c = s[this.i];
+    if (c === "{") {
+      this.i++;
+      const entries: [string, Slot][] = [];
+      this.ws();
+      if (s[this.i] === "}") {
+        this.i++;
+        return NixAttrs.EMPTY;
+      }
+      for (;;) {
+        this.ws();
+        if (s[this.i] !== '"') this.fail();
+        const k = this.string();
+        this.ws();
+        if (s[this.i] !== ":") this.fail();
+        this.i++;
+        entries.push([k, this.value(depth + 1)]);
+        this.ws();
+        if (s[this.i] === ",") {
+          this.i++;
+          continue;
+        }
+        if (s[this.i] === "}") {
+          this.i++;
+          break;
+        }
+        this.fail();
+      }
+      return NixAttrs.fromEntries(entries);
+    }
+    if (c === "[") {
+      this.i++;
+      const out: Slot[] = [];
+      this.ws();
+      if (s[this.i] === "]") {
+        this.i++;
+        return out;
+      }
+      for (;;) {
+        out.push(this.value(depth + 1));
+        this.ws();
+        if (s[this.i] === ",") {
+          this.i++;
+          continue;
+        }
+        if (s[this.i] === "]") {
+          this.i++;
+          break;
+        }
+        this.fail();
+      }
+      return out;
+    }
+    if (c === '"') return this.string();
+    if (s.startsWith("true", this.i)) {
+      this.i += 4;
+      return true;
+    }
+    if (s.startsWith("false", this.i)) {
+      this.i += 5;
+      return false;
+    }
+    if (s.startsWith("null", this.i)) {
+      this.i += 4;
+      return null;
+    }
+    const m = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/.exec(s.slice(this.i, this.i + 400));
+    if (!m || m[0].length === 0 || m[0] === "-") this.fail();
+    this.i += m[0].length;
+    if (m[2] === undefined && m[3] === undefined) {
+      const n = Number(m[0]);
+      if (Number.isSafeInteger(n)) return n;
+      const b = BigInt(m[0]);
+      if (b > INT64_MAX || b < INT64_MIN) {
+        if (b > INT64_MAX && b <= (1n << 64n) - 1n)
+          throwEval(`unsigned json number ${m[0]} outside of Nix integer range`);
+        return new NixFloat(Number(m[0]));
+      }
+      return normInt(b);
+    }
+    return new NixFloat(Number(m[0]));
+  }
+  string(): string {
+    const s = this.s;
+    this.i++;
+    let out = "";
+    for (;;) {
+      if (this.i >= s.length) this.fail("unterminated string");
+      const c = s[this.i++];
+      if (c === '"') return out;
+      if (c === "\\") {
+        const e = s[this.i++];
+        switch (e) {
+          case '"':
+          case "\\":
+          case "/":
+            out += e;
+            break;
+          case "n":
+            out += "\n";
+            break;
+          case "t":
+            out += "\t";
+            break;
+          case "r":
+            out += "\r";
+            break;
+          case "b":
+            out += "\b";
+            break;
+          case "f":
+            out += "\f";
+            break;
+          case "u": {
+            let cp = Number.parseInt(s.slice(this.i, this.i + 4), 16);
+            this.i += 4;
+            if (cp >= 0xd800 && cp < 0xdc00 && s.startsWith("\\u", this.i)) {
+              const lo = Number.parseInt(s.slice(this.i + 2, this.i + 6), 16);
+              this.i += 6;
+              cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+            }
+            out += utf8(cp);
+            break;
+          }
+          default:
+            this.fail("invalid escape");
+        }
+      } else out += c;
+    }
+  }
+}
+
+function utf8(cp: number): string {
+  if (cp < 0x80) return String.fromCharCode(cp);
+  if (cp < 0x800) return String.fromCharCode(0xc0 | (cp >> 6), 0x80 | (cp & 63));
+  if (cp < 0x10000)
+    return String.fromCharCode(0xe0 | (cp >> 12), 0x80 | ((cp >> 6) & 63), 0x80 | (cp & 63));
+  return String.fromCharCode(
+    0xf0 | (cp >> 18),
+    0x80 | ((cp >> 12) & 63),
+    0x80 | ((cp >> 6) & 63),
+    0x80 | (cp & 63),
+  );
+}
+
+export function fromJSON(text: string): Value {
+  const p = new JsonParser(text);
+  const v = p.value(0);
+  p.ws();
+  if (p.i !== text.length) p.fail("unexpected trailing input");
+  return v;
+}
+
+registerBuiltin("fromJSON", 1, (v: Slot) => fromJSON(forceString(v)));

@@ -1,0 +1,179 @@
+/** List builtins. */
+import { throwEval } from "../eval-error.ts";
+import { eqValues, lessThan } from "../operators.ts";
+import {
+  call2,
+  callValue,
+  forceBool,
+  forceFunction,
+  forceList,
+  forceSmallInt,
+  lazyCall,
+} from "../runtime.ts";
+import { force, Lambda, NixAttrs, PrimOp, type Slot, Thunk, type Value } from "../values.ts";
+import { registerBuiltin } from "./registry.ts";
+
+registerBuiltin("length", 1, (l: Slot) => forceList(l).length);
+
+registerBuiltin("head", 1, (l: Slot) => {
+  const list = forceList(l);
+  if (list.length === 0) throwEval("'builtins.head' called on an empty list");
+  return force(list[0]);
+});
+
+registerBuiltin("tail", 1, (l: Slot) => {
+  const list = forceList(l);
+  if (list.length === 0) throwEval("'builtins.tail' called on an empty list");
+  return list.slice(1);
+});
+
+registerBuiltin("elemAt", 2, (l: Slot, n: Slot) => {
+  const list = forceList(l);
+  const i = forceSmallInt(n);
+  if (i < 0 || i >= list.length)
+    throwEval(`'builtins.elemAt' called with index ${i} on a list of size ${list.length}`);
+  return force(list[i]);
+});
+
+registerBuiltin("map", 2, (f: Slot, l: Slot) => {
+  const fn = force(f);
+  const list = forceList(l);
+  const n = list.length;
+  const out = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = lazyCall(fn, list[i]);
+  return out;
+});
+
+registerBuiltin("filter", 2, (f: Slot, l: Slot) => {
+  const fn = forceFunction(f);
+  const list = forceList(l);
+  const out: Slot[] = [];
+  let same = true;
+  for (let i = 0; i < list.length; i++) {
+    if (forceBool(callValue(fn, list[i]))) out.push(list[i]);
+    else same = false;
+  }
+  return same ? list : out;
+});
+
+registerBuiltin("foldl'", 3, (f: Slot, z: Slot, l: Slot) => {
+  const fn = force(f);
+  const list = forceList(l);
+  if (list.length === 0) return force(z);
+  let acc: Slot = z;
+  if (fn instanceof PrimOp && fn.arity === 2) {
+    for (let i = 0; i < list.length; i++) acc = fn.fn(acc, list[i]);
+    return acc as Value;
+  }
+  for (let i = 0; i < list.length; i++) acc = call2(fn, acc, list[i]);
+  return acc as Value;
+});
+
+registerBuiltin("genList", 2, (f: Slot, n: Slot) => {
+  const fn = force(f);
+  const len = forceSmallInt(n);
+  if (len < 0) throwEval(`cannot create list of size ${len}`);
+  const out = new Array(len);
+  for (let i = 0; i < len; i++) out[i] = lazyCall(fn, i);
+  return out;
+});
+
+registerBuiltin("concatLists", 1, (l: Slot) => {
+  const lists = forceList(l).map((x) => forceList(x));
+  if (lists.length === 1) return lists[0];
+  return ([] as Slot[]).concat(...lists);
+});
+
+registerBuiltin("concatMap", 2, (f: Slot, l: Slot) => {
+  const fn = force(f);
+  const out: Slot[] = [];
+  for (const x of forceList(l)) {
+    const r = forceList(callValue(fn, x));
+    for (const y of r) out.push(y);
+  }
+  return out;
+});
+
+registerBuiltin("elem", 2, (x: Slot, l: Slot) => {
+  for (const e of forceList(l)) if (eqValues(x, e, true)) return true;
+  return false;
+});
+
+registerBuiltin("any", 2, (f: Slot, l: Slot) => {
+  const fn = force(f);
+  for (const e of forceList(l)) if (forceBool(callValue(fn, e))) return true;
+  return false;
+});
+
+registerBuiltin("all", 2, (f: Slot, l: Slot) => {
+  const fn = force(f);
+  for (const e of forceList(l)) if (!forceBool(callValue(fn, e))) return false;
+  return true;
+});
+
+registerBuiltin("partition", 2, (f: Slot, l: Slot) => {
+  const fn = force(f);
+  const right: Slot[] = [];
+  const wrong: Slot[] = [];
+  for (const e of forceList(l)) (forceBool(callValue(fn, e)) ? right : wrong).push(e);
+  return NixAttrs.fromEntries([
+    ["right", right],
+    ["wrong", wrong],
+  ]);
+});
+
+registerBuiltin("sort", 2, (f: Slot, l: Slot) => {
+  const fn = force(f);
+  const list = forceList(l);
+  const n = list.length;
+  if (n <= 1) return list;
+  const vals = new Array(n);
+  for (let i = 0; i < n; i++) vals[i] = force(list[i]);
+  let less: (a: Value, b: Value) => boolean;
+  if (fn instanceof PrimOp && fn.name === "lessThan") less = (a, b) => lessThan(a, b);
+  else if (fn instanceof Lambda) less = (a, b) => forceBool(call2(fn, a, b));
+  else less = (a, b) => forceBool(call2(fn, a, b));
+  // Stable merge sort calling only `less(b, a)` like std::stable_sort.
+  return mergeSort(vals, less);
+});
+
+function mergeSort(a: Value[], less: (a: Value, b: Value) => boolean): Value[] {
+  const n = a.length;
+  let src = a.slice();
+  let dst = new Array(n);
+  // Insertion sort runs of 8.
+  const RUN = 8;
+  for (let s = 0; s < n; s += RUN) {
+    const e = Math.min(s + RUN, n);
+    for (let i = s + 1; i < e; i++) {
+      const x = src[i];
+      let j = i - 1;
+      while (j >= s && less(x, src[j])) {
+        src[j + 1] = src[j];
+        j--;
+      }
+      src[j + 1] = x;
+    }
+  }
+  for (let width = RUN; width < n; width *= 2) {
+    for (let lo = 0; lo < n; lo += 2 * width) {
+      const mid = Math.min(lo + width, n);
+      const hi = Math.min(lo + 2 * width, n);
+      let i = lo;
+      let j = mid;
+      let k = lo;
+      while (i < mid && j < hi) {
+        if (less(src[j], src[i])) dst[k++] = src[j++];
+        else dst[k++] = src[i++];
+      }
+      while (i < mid) dst[k++] = src[i++];
+      while (j < hi) dst[k++] = src[j++];
+    }
+    const t = src;
+    src = dst;
+    dst = t;
+  }
+  return src;
+}
+
+export { Thunk };

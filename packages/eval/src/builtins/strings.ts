@@ -1,0 +1,151 @@
+/** String builtins (context is carried as CppNix does). */
+import { coerceToString } from "../coerce.ts";
+import { throwEval } from "../eval-error.ts";
+import { canonPath } from "../paths.ts";
+import { forceList, forceSmallInt, forceString, forceStringValue } from "../runtime.ts";
+import { force, mkString, NixPath, NixString, type Slot, strOf } from "../values.ts";
+import { compile, isRegexError, matchWhole, splitString } from "./engines/regex.ts";
+import { registerBuiltin } from "./registry.ts";
+
+registerBuiltin("toString", 1, (v: Slot) => {
+  const ctx = new Set<string>();
+  const s = coerceToString(v, ctx, true, false);
+  return mkString(s, ctx);
+});
+
+registerBuiltin("stringLength", 1, (v: Slot) => {
+  const s = force(v);
+  if (typeof s === "string") return s.length;
+  return coerceToString(s, null, false, true).length;
+});
+
+registerBuiltin("substring", 3, (a: Slot, b: Slot, c: Slot) => {
+  const start = forceSmallInt(a);
+  const len = forceSmallInt(b);
+  const ctx = new Set<string>();
+  const s = coerceToString(c, ctx, false, true);
+  if (start < 0) throwEval("negative start position in substring");
+  if (start >= s.length) return mkString("", ctx);
+  const r = len < 0 ? s.slice(start) : s.slice(start, start + len);
+  return mkString(r, ctx);
+});
+
+registerBuiltin("concatStringsSep", 2, (sepS: Slot, l: Slot) => {
+  const ctx = new Set<string>();
+  const sep = coerceToString(forceStringValue(sepS), ctx, false, false);
+  const list = forceList(l);
+  let out = "";
+  for (let i = 0; i < list.length; i++) {
+    if (i > 0) out += sep;
+    const v = force(list[i]);
+    out += typeof v === "string" ? v : coerceToString(v, ctx, false, true);
+  }
+  return mkString(out, ctx);
+});
+
+registerBuiltin("replaceStrings", 3, (fromS: Slot, toS: Slot, sS: Slot) => {
+  const from = forceList(fromS);
+  const to = forceList(toS);
+  if (from.length !== to.length)
+    throwEval("'from' and 'to' arguments passed to builtins.replaceStrings have different lengths");
+  const froms = from.map((x) => forceString(x));
+  const tos: (string | null)[] = new Array(to.length).fill(null);
+  const ctx = new Set<string>();
+  const sv = forceStringValue(sS);
+  const s = strOf(sv);
+  if (sv instanceof NixString) for (const c of sv.ctx) ctx.add(c);
+  const getTo = (i: number): string => {
+    let t = tos[i];
+    if (t === null) {
+      t = coerceToString(forceStringValue(to[i]), ctx, false, false);
+      tos[i] = t;
+    }
+    return t;
+  };
+  if (froms.length === 0) return sv;
+  let out = "";
+  let p = 0;
+  const n = s.length;
+  while (p <= n) {
+    let found = false;
+    for (let i = 0; i < froms.length; i++) {
+      const f = froms[i];
+      if (s.startsWith(f, p)) {
+        found = true;
+        out += getTo(i);
+        if (f.length === 0) {
+          if (p < n) out += s[p];
+          p++;
+        } else p += f.length;
+        break;
+      }
+    }
+    if (!found) {
+      if (p < n) out += s[p];
+      p++;
+    }
+  }
+  return mkString(out, ctx);
+});
+
+registerBuiltin("baseNameOf", 1, (v: Slot) => {
+  const x = force(v);
+  const ctx = new Set<string>();
+  const s = x instanceof NixPath ? x.path : coerceToString(x, ctx, false, false);
+  let end = s.length;
+  if (end > 0 && s[end - 1] === "/") end--;
+  const i = s.lastIndexOf("/", end - 1);
+  return mkString(s.slice(i + 1, end), ctx);
+});
+
+registerBuiltin("dirOf", 1, (v: Slot) => {
+  const x = force(v);
+  if (x instanceof NixPath) {
+    const p = x.path;
+    const i = p.lastIndexOf("/");
+    return new NixPath(i <= 0 ? "/" : p.slice(0, i));
+  }
+  const ctx = new Set<string>();
+  const s = coerceToString(x, ctx, false, false);
+  const i = s.lastIndexOf("/");
+  if (i < 0) return mkString(".", ctx);
+  if (i === 0) return mkString("/", ctx);
+  return mkString(s.slice(0, i), ctx);
+});
+
+registerBuiltin("toPath", 1, (v: Slot) => {
+  const ctx = new Set<string>();
+  const x = force(v);
+  const s = x instanceof NixPath ? x.path : coerceToString(x, ctx, false, false);
+  if (!s.startsWith("/")) throwEval(`string '${s}' doesn't represent an absolute path`);
+  return mkString(canonPath(s), ctx);
+});
+
+function regexError(e: unknown, re: string): never {
+  if (isRegexError(e)) {
+    if (e.kind === "space") throwEval(`memory limit exceeded by regular expression '${re}'`);
+    throwEval(`invalid regular expression '${re}'`);
+  }
+  throw e;
+}
+
+registerBuiltin("match", 2, (r: Slot, s: Slot) => {
+  const re = forceString(r);
+  const str = forceString(s);
+  try {
+    const m = matchWhole(compile(re), str);
+    return m === null ? null : m;
+  } catch (e) {
+    return regexError(e, re);
+  }
+});
+
+registerBuiltin("split", 2, (r: Slot, s: Slot) => {
+  const re = forceString(r);
+  const str = forceString(s);
+  try {
+    return splitString(compile(re), str).map((p) => (typeof p === "string" ? p : p.slice()));
+  } catch (e) {
+    return regexError(e, re);
+  }
+});

@@ -1,0 +1,49 @@
+/** The evaluator's public API (re-exported by index.ts). */
+export { registerBuiltin, registerConstant } from "./builtins/registry.ts";
+export { coerceToString } from "./coerce.ts";
+export {
+  isNixError,
+  NixError,
+  renderEvalError,
+  throwCatchable,
+  throwEval,
+} from "./eval-error.ts";
+export { Evaluator, type EvaluatorOptions } from "./evaluate.ts";
+export {
+  type AutoArg,
+  autoCall,
+  findAlongAttrPath,
+  type InstantiateOptions,
+  instantiateEval,
+} from "./instantiate.ts";
+export { type EvalIO, type FileType, IOFailure, MemoryIO } from "./io.ts";
+export { eqValues, lessThan, updateAttrs } from "./operators.ts";
+export { deepForce, printValue, showValue } from "./print-value.ts";
+export type { SearchPathEntry } from "./runtime.ts";
+export * as runtime from "./runtime.ts";
+export { parseEntry, parseSearchPath } from "./search-path.ts";
+export {
+  type Code,
+  type Env,
+  force,
+  isFunction,
+  isInt,
+  isString,
+  Lambda as LambdaValue,
+  type LambdaInfo,
+  mkString,
+  NixAttrs,
+  NixFloat,
+  NixPath,
+  NixString,
+  type Pos,
+  PrimOp,
+  PrimOpApp,
+  type Slot,
+  showType,
+  strOf,
+  Thunk,
+  typeOf,
+  type Value,
+  valueThunk,
+} from "./values.ts";

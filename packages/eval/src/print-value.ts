@@ -1,0 +1,174 @@
+/**
+ * Printing values: `nix-instantiate --eval` output (`printValue`, CppNix `printAmbiguous`), deep
+ * forcing for `--strict`, and the trace/REPL printer used by `builtins.trace` and messages
+ * (`showValue`, CppNix `print.cc`).
+ */
+import { NixError } from "./eval-error.ts";
+import { formatFloat, printIdentifier, printLiteralString } from "./print-literals.ts";
+import {
+  force,
+  Lambda,
+  NixAttrs,
+  NixFloat,
+  NixPath,
+  NixString,
+  PrimOp,
+  PrimOpApp,
+  type Slot,
+  Thunk,
+  type Value,
+} from "./values.ts";
+
+/** Forces a value and everything inside it (cycles terminate). */
+export function deepForce(s: Slot): Value {
+  const v = force(s);
+  const seen = new Set<object>();
+  const stack: Value[] = [v];
+  while (stack.length > 0) {
+    const x = stack.pop();
+    if (x instanceof NixAttrs) {
+      if (seen.has(x)) continue;
+      seen.add(x);
+      const vals = x.values;
+      for (let i = 0; i < vals.length; i++) {
+        let e: Value;
+        try {
+          e = force(vals[i]);
+        } catch (err) {
+          if (err instanceof NixError)
+            err.addTrace(`while evaluating the attribute '${x.keys[i]}'`, x.pos?.[i] ?? null);
+          throw err;
+        }
+        if (e instanceof NixAttrs || Array.isArray(e)) stack.push(e);
+      }
+    } else if (Array.isArray(x)) {
+      if (seen.has(x)) continue;
+      seen.add(x);
+      for (let i = 0; i < x.length; i++) {
+        const e = force(x[i]);
+        if (e instanceof NixAttrs || Array.isArray(e)) stack.push(e);
+      }
+    }
+  }
+  return v;
+}
+
+/** `nix-instantiate --eval` output of a value (without the final newline). A byte string. */
+export function printValue(s: Slot): string {
+  const out: string[] = [];
+  const seen = new Set<object>();
+  const go = (slot: Slot, depth: number): void => {
+    let v: Value;
+    if (slot instanceof Thunk) {
+      if (slot.isBlackhole) {
+        out.push("«potential infinite recursion»");
+        return;
+      }
+      if (!slot.isForced) {
+        out.push("<CODE>");
+        return;
+      }
+      v = slot.value;
+    } else v = slot;
+    if (typeof v === "number" || typeof v === "bigint") out.push(String(v));
+    else if (typeof v === "string") out.push(printLiteralString(v));
+    else if (v === true) out.push("true");
+    else if (v === false) out.push("false");
+    else if (v === null) out.push("null");
+    else if (v instanceof NixString) out.push(printLiteralString(v.s));
+    else if (v instanceof NixFloat) out.push(formatFloat(v.value));
+    else if (v instanceof NixPath) out.push(v.path);
+    else if (v instanceof NixAttrs) {
+      if (v.size > 0 && seen.has(v)) {
+        out.push("«repeated»");
+        return;
+      }
+      seen.add(v);
+      out.push("{ ");
+      const keys = v.keys;
+      for (let i = 0; i < keys.length; i++) {
+        out.push(printIdentifier(keys[i]), " = ");
+        go(v.values[i], depth + 1);
+        out.push("; ");
+      }
+      out.push("}");
+    } else if (Array.isArray(v)) {
+      if (v.length > 0 && seen.has(v)) {
+        out.push("«repeated»");
+        return;
+      }
+      seen.add(v);
+      out.push("[ ");
+      for (let i = 0; i < v.length; i++) {
+        go(v[i], depth + 1);
+        out.push(" ");
+      }
+      out.push("]");
+    } else if (v instanceof Lambda) out.push("<LAMBDA>");
+    else if (v instanceof PrimOp) out.push("<PRIMOP>");
+    else if (v instanceof PrimOpApp) out.push("<PRIMOP-APP>");
+    else out.push("<UNKNOWN>");
+  };
+  go(s, 0);
+  return out.join("");
+}
+
+/**
+ * CppNix's `print.cc` rendering (used by `trace`, `--show-trace` and error messages):
+ * unforced thunks are `«thunk»`, functions `«lambda …»`/`«primop …»`, long values elided.
+ */
+export function showValue(s: Slot, opts: { maxDepth?: number; force?: boolean } = {}): string {
+  const maxDepth = opts.maxDepth ?? Number.POSITIVE_INFINITY;
+  const seen = new Set<object>();
+  const go = (slot: Slot, depth: number): string => {
+    let v: Value;
+    if (slot instanceof Thunk) {
+      if (slot.isBlackhole) return "«potential infinite recursion»";
+      if (!slot.isForced) {
+        if (!opts.force) return "«thunk»";
+        try {
+          v = slot.force();
+        } catch (e) {
+          if (e instanceof NixError) return `«error: ${e.message}»`;
+          throw e;
+        }
+      } else v = slot.value;
+    } else v = slot;
+    if (typeof v === "number" || typeof v === "bigint") return String(v);
+    if (typeof v === "string") return printLiteralString(v);
+    if (v === true) return "true";
+    if (v === false) return "false";
+    if (v === null) return "null";
+    if (v instanceof NixString) return printLiteralString(v.s);
+    if (v instanceof NixFloat) return formatFloat(v.value);
+    if (v instanceof NixPath) return v.path;
+    if (v instanceof NixAttrs) {
+      if (v.size === 0) return "{ }";
+      if (seen.has(v)) return "«repeated»";
+      if (depth >= maxDepth) return "{ ... }";
+      seen.add(v);
+      let out = "{ ";
+      for (let i = 0; i < v.keys.length; i++)
+        out += `${printIdentifier(v.keys[i])} = ${go(v.values[i], depth + 1)}; `;
+      return `${out}}`;
+    }
+    if (Array.isArray(v)) {
+      if (v.length === 0) return "[ ]";
+      if (seen.has(v)) return "«repeated»";
+      if (depth >= maxDepth) return "[ ... ]";
+      seen.add(v);
+      let out = "[ ";
+      for (const e of v) out += `${go(e, depth + 1)} `;
+      return `${out}]`;
+    }
+    if (v instanceof Lambda) {
+      const p = v.info.source.position(v.info.start);
+      const where = `${v.info.source.nameBytes}:${p.line}:${p.column}`;
+      return v.info.name ? `«lambda ${v.info.name} @ ${where}»` : `«lambda @ ${where}»`;
+    }
+    if (v instanceof PrimOp) return `«primop ${v.name}»`;
+    if (v instanceof PrimOpApp) return `«partially applied primop ${v.op.name}»`;
+    return "«unknown»";
+  };
+  return go(s, 0);
+}

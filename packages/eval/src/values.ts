@@ -1,0 +1,377 @@
+/**
+ * Runtime values of the evaluator. The representation is chosen for speed in V8:
+ *
+ * | Nix type | JS representation |
+ * |---|---|
+ * | int      | `number` (always a safe integer) or `bigint` (only outside the safe range, always
+ *              within signed 64 bits); `typeof v === "number"` therefore means int |
+ * | float    | `NixFloat` (boxed, so numbers never need a tag) |
+ * | bool     | `true` / `false` |
+ * | null     | `null` |
+ * | string   | `string` (a byte string: code units 0..255, no context) or `NixString` (byte string
+ *              plus a non-empty context set) |
+ * | path     | `NixPath` (absolute, canonical) |
+ * | set      | `NixAttrs` (names sorted bytewise, values parallel) |
+ * | list     | JS `Array` of slots |
+ * | lambda   | `Lambda` (compiled Nix function), `PrimOp` (builtin), `PrimOpApp` (partial builtin) |
+ *
+ * A *slot* (list element, attribute value, variable, argument) holds either a value in weak head
+ * normal form or a `Thunk`; `force(slot)` gives the value. Thunks blackhole while forced and cache
+ * failures (CppNix's current behaviour): re-forcing a failed thunk rethrows the same error.
+ *
+ * Builtins are registered with `registerBuiltin` (see builtins/registry.ts); they receive their
+ * arguments unforced and force what they need with the helpers of `force.ts`.
+ */
+import type { Source } from "./source.ts";
+
+/** A forced value. */
+export type Value =
+  | number
+  | bigint
+  | boolean
+  | null
+  | string
+  | NixFloat
+  | NixString
+  | NixPath
+  | NixAttrs
+  | Value[]
+  | Lambda
+  | PrimOp
+  | PrimOpApp
+  // biome-ignore lint/suspicious/noExplicitAny: list elements are slots (values or thunks)
+  | any[];
+
+/** What a list element, attribute value or variable holds. */
+export type Slot = Value | Thunk;
+
+/** Runtime environments: `env[0]` is the parent, `env[1..]` the slots of one scope. */
+// biome-ignore lint/suspicious/noExplicitAny: heterogeneous frame
+export type Env = any[];
+
+/** Compiled code: evaluates to weak head normal form in an environment. */
+export type Code = (env: Env) => Value;
+
+export class NixFloat {
+  readonly value: number;
+  constructor(value: number) {
+    this.value = value;
+  }
+}
+
+/** A string with context; `ctx` is never empty (a plain JS string is used then). */
+export class NixString {
+  readonly s: string;
+  /** Context elements: `/nix/store/…` (opaque), `!out!/nix/store/…drv`, `=/nix/store/…drv`. */
+  readonly ctx: ReadonlySet<string>;
+  constructor(s: string, ctx: ReadonlySet<string>) {
+    this.s = s;
+    this.ctx = ctx;
+  }
+}
+
+export class NixPath {
+  readonly path: string;
+  constructor(path: string) {
+    this.path = path;
+  }
+}
+
+/** A source position (for `unsafeGetAttrPos`, `__curPos`, errors). */
+export interface Pos {
+  readonly source: Source;
+  readonly offset: number;
+}
+
+/**
+ * An attribute set: `keys` sorted bytewise (JS `<` on byte strings), `values` parallel slots,
+ * `pos` parallel definition positions (or null). The arrays may be shared between sets and must
+ * never be mutated once the set is visible to Nix code.
+ */
+export class NixAttrs {
+  readonly keys: readonly string[];
+  readonly values: Slot[];
+  readonly pos: readonly (Pos | undefined)[] | null;
+  constructor(keys: readonly string[], values: Slot[], pos: readonly (Pos | undefined)[] | null) {
+    this.keys = keys;
+    this.values = values;
+    this.pos = pos;
+  }
+
+  get size(): number {
+    return this.keys.length;
+  }
+
+  /** Index of `name`, or -1. */
+  indexOf(name: string): number {
+    const keys = this.keys;
+    const n = keys.length;
+    if (n <= 8) {
+      for (let i = 0; i < n; i++) if (keys[i] === name) return i;
+      return -1;
+    }
+    let lo = 0;
+    let hi = n - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const k = keys[mid];
+      if (k === name) return mid;
+      if (k < name) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+
+  /** The slot of `name`, or undefined. */
+  get(name: string): Slot | undefined {
+    const i = this.indexOf(name);
+    return i < 0 ? undefined : this.values[i];
+  }
+
+  has(name: string): boolean {
+    return this.indexOf(name) >= 0;
+  }
+
+  static readonly EMPTY: NixAttrs = new NixAttrs([], [], null);
+
+  /** A set from unsorted (name, slot) pairs; later duplicates win unless `firstWins`. */
+  static fromEntries(entries: [string, Slot][], firstWins = false): NixAttrs {
+    if (entries.length === 0) return NixAttrs.EMPTY;
+    const sorted = entries.map((e, i) => [e[0], e[1], i] as [string, Slot, number]);
+    sorted.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[2] - b[2]));
+    const keys: string[] = [];
+    const values: Slot[] = [];
+    for (const [k, v] of sorted) {
+      if (keys.length > 0 && keys[keys.length - 1] === k) {
+        if (!firstWins) values[values.length - 1] = v;
+        continue;
+      }
+      keys.push(k);
+      values.push(v);
+    }
+    return new NixAttrs(keys, values, null);
+  }
+
+  /** A set from a JS map whose values are slots. */
+  static fromMap(m: Map<string, Slot>): NixAttrs {
+    const keys = [...m.keys()].sort(cmpBytes);
+    return new NixAttrs(
+      keys,
+      keys.map((k) => m.get(k) as Slot),
+      null,
+    );
+  }
+}
+
+export function cmpBytes(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A compiled Nix function with its captured environment. */
+export class Lambda {
+  readonly info: LambdaInfo;
+  readonly env: Env;
+  constructor(info: LambdaInfo, env: Env) {
+    this.info = info;
+    this.env = env;
+  }
+}
+
+/** The compile-time part of a lambda, shared by all closures of one `x: …` expression. */
+export interface LambdaInfo {
+  /** Name for traces (the attribute or let binding it was defined as), or "". */
+  name: string;
+  source: Source;
+  start: number;
+  /** Positional parameter name, or null. */
+  arg: string | null;
+  /** Formal names in sorted order and whether each has a default; null for `x: …`. */
+  formals: { names: string[]; hasDefault: boolean[]; ellipsis: boolean } | null;
+  /** Calls the function with its argument (unforced slot). */
+  call: (env: Env, arg: Slot) => Value;
+}
+
+/**
+ * A builtin function. `fn` receives `arity` unforced slots. Constants (arity 0) are not PrimOps:
+ * they are plain values in the builtins set.
+ */
+export class PrimOp {
+  readonly name: string;
+  readonly arity: number;
+  // biome-ignore lint/suspicious/noExplicitAny: arguments are slots
+  readonly fn: (...args: any[]) => Value;
+  // biome-ignore lint/suspicious/noExplicitAny: arguments are slots
+  constructor(name: string, arity: number, fn: (...args: any[]) => Value) {
+    this.name = name;
+    this.arity = arity;
+    this.fn = fn;
+  }
+}
+
+/** A builtin applied to fewer arguments than its arity. */
+export class PrimOpApp {
+  readonly op: PrimOp;
+  readonly args: Slot[];
+  constructor(op: PrimOp, args: Slot[]) {
+    this.op = op;
+    this.args = args;
+  }
+}
+
+// Thunk states: `code` is the code to run; null once evaluated (value in `value`).
+const BLACKHOLE: Code = () => {
+  throw new Error("blackhole");
+};
+
+/** Raised by a thunk that is already being forced; turned into an NixError by the caller. */
+export let onInfiniteRecursion: (t: Thunk) => never = () => {
+  throw new Error("infinite recursion encountered");
+};
+export function setInfiniteRecursionHandler(f: (t: Thunk) => never): void {
+  onInfiniteRecursion = f;
+}
+
+/** Errors that a failed thunk remembers (others, such as stack overflows, reset the thunk). */
+export let isCacheableError: (e: unknown) => boolean = () => false;
+export function setCacheableErrorPredicate(f: (e: unknown) => boolean): void {
+  isCacheableError = f;
+}
+
+export class Thunk {
+  code: Code | null;
+  env: Env | null;
+  // biome-ignore lint/suspicious/noExplicitAny: the value, or the cached error when failed
+  value: any;
+  /** True when `value` is a cached error to rethrow. */
+  failed: boolean;
+  constructor(code: Code, env: Env) {
+    this.code = code;
+    this.env = env;
+    this.value = undefined;
+    this.failed = false;
+  }
+
+  force(): Value {
+    const code = this.code;
+    if (code === null) {
+      if (this.failed) throw this.value;
+      return this.value;
+    }
+    if (code === BLACKHOLE) return onInfiniteRecursion(this);
+    this.code = BLACKHOLE;
+    try {
+      const v = code(this.env as Env);
+      this.value = v;
+      this.code = null;
+      this.env = null;
+      return v;
+    } catch (e) {
+      if (isCacheableError(e)) {
+        this.value = e;
+        this.failed = true;
+        this.code = null;
+        this.env = null;
+      } else this.code = code;
+      throw e;
+    }
+  }
+
+  get isForced(): boolean {
+    return this.code === null && !this.failed;
+  }
+  get isBlackhole(): boolean {
+    return this.code === BLACKHOLE;
+  }
+}
+
+/** The value of a slot, forcing a thunk. */
+export function force(v: Slot): Value {
+  return v instanceof Thunk ? v.force() : v;
+}
+
+/** A thunk that is already evaluated (for building values that must be cells). */
+export function valueThunk(v: Value): Thunk {
+  const t = new Thunk(BLACKHOLE, null as unknown as Env);
+  t.code = null;
+  t.value = v;
+  return t;
+}
+
+export function isInt(v: Value): v is number | bigint {
+  return typeof v === "number" || typeof v === "bigint";
+}
+
+export function isString(v: Value): v is string | NixString {
+  return typeof v === "string" || v instanceof NixString;
+}
+
+export function isFunction(v: Value): boolean {
+  return v instanceof Lambda || v instanceof PrimOp || v instanceof PrimOpApp;
+}
+
+/** `builtins.typeOf` names. */
+export function typeOf(v: Value): string {
+  switch (typeof v) {
+    case "number":
+    case "bigint":
+      return "int";
+    case "boolean":
+      return "bool";
+    case "string":
+      return "string";
+  }
+  if (v === null) return "null";
+  if (v instanceof NixAttrs) return "set";
+  if (Array.isArray(v)) return "list";
+  if (v instanceof NixString) return "string";
+  if (v instanceof NixFloat) return "float";
+  if (v instanceof NixPath) return "path";
+  return "lambda";
+}
+
+/** How CppNix names a type in error messages ("an integer", "a set", …). */
+export function showType(v: Value): string {
+  switch (typeof v) {
+    case "number":
+    case "bigint":
+      return "an integer";
+    case "boolean":
+      return "a Boolean";
+    case "string":
+      return "a string";
+  }
+  if (v === null) return "null";
+  if (v instanceof NixAttrs) return "a set";
+  if (Array.isArray(v)) return "a list";
+  if (v instanceof NixString) return "a string";
+  if (v instanceof NixFloat) return "a float";
+  if (v instanceof NixPath) return "a path";
+  if (v instanceof PrimOp) return "a built-in function";
+  if (v instanceof PrimOpApp) return "a partially applied built-in function";
+  return "a function";
+}
+
+/** String contents without context. */
+export function strOf(v: string | NixString): string {
+  return typeof v === "string" ? v : v.s;
+}
+
+/** Builds a string value, plain when the context is empty. */
+export function mkString(
+  s: string,
+  ctx: ReadonlySet<string> | null | undefined,
+): string | NixString {
+  return ctx && ctx.size > 0 ? new NixString(s, ctx) : s;
+}
+
+const MIN_SAFE = Number.MIN_SAFE_INTEGER;
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+
+/** Normalises a bigint int result: a number when safe. */
+export function normInt(b: bigint): number | bigint {
+  if (b >= BigInt(MIN_SAFE) && b <= BigInt(MAX_SAFE)) return Number(b);
+  return b;
+}
+
+export const INT64_MIN = -(1n << 63n);
+export const INT64_MAX = (1n << 63n) - 1n;
