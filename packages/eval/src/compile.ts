@@ -355,7 +355,12 @@ class Compiler {
    * Code producing a slot for a lazy position. `recInit`: the code runs while the innermost frame
    * is still being filled (let/rec/formal defaults), so references into it must be deferred.
    */
-  lazy(e: Expr, scope: Scope | null, recInit: boolean, name = ""): Lazy {
+  lazy(
+    e: Expr,
+    scope: Scope | null,
+    recInit: boolean | ((slot: number) => boolean),
+    name = "",
+  ): Lazy {
     switch (e.kind) {
       case N_INT:
       case N_FLOAT:
@@ -368,7 +373,11 @@ class Compiler {
       }
       case N_VAR: {
         const r = this.resolve(e.name, scope);
-        if (r.kind === "local" && !(recInit && r.level === 0)) return localGet(r.level, r.slot);
+        if (
+          r.kind === "local" &&
+          !(r.level === 0 && (recInit === true || (recInit !== false && recInit(r.slot))))
+        )
+          return localGet(r.level, r.slot);
         if (r.kind === "global") {
           const v = r.value;
           return () => v;
@@ -570,10 +579,12 @@ class Compiler {
     });
     const recScope: Scope = { parent: scope, names, isWith: false };
     this.registerInherits(a, recScope, n + 1);
-    const vals = entries.map(([k, d]) =>
+    // With `__overrides` every value is a thunk reading the (overridable) frame, as in CppNix.
+    const hasOverrides = names.has("__overrides");
+    const vals = entries.map(([k, d], i) =>
       d.kind === DEF_INHERITED
         ? this.lazyIn(d.value, scope, 1)
-        : this.lazy(d.value, recScope, true, k),
+        : this.lazy(d.value, recScope, hasOverrides ? true : (s) => s > i && s <= n, k),
     );
     const srcs = (a.inheritFrom ?? []).map((x) => this.lazy(x, recScope, true));
     const ns = srcs.length;
@@ -656,10 +667,10 @@ class Compiler {
     });
     const letScope: Scope = { parent: scope, names, isWith: false };
     this.registerInherits(a, letScope, n + 1);
-    const vals = entries.map(([k, d]: [string, AttrDef]) =>
+    const vals = entries.map(([k, d]: [string, AttrDef], i) =>
       d.kind === DEF_INHERITED
         ? this.lazyIn(d.value, scope, 1)
-        : this.lazy(d.value, letScope, true, k),
+        : this.lazy(d.value, letScope, (s) => s > i && s <= n, k),
     );
     const srcs = (a.inheritFrom ?? []).map((x) => this.lazy(x, letScope, true));
     const ns = srcs.length;
@@ -706,6 +717,7 @@ class Compiler {
       names: sorted.map((f) => f.name),
       hasDefault: sorted.map((f) => f.default !== null),
       ellipsis,
+      pos: sorted.map((f) => this.pos(f.start)),
     };
     const body = this.compile(e.body, lamScope);
     const hasArg = e.arg !== null;

@@ -7,7 +7,11 @@
  * as the error propagates; `renderEvalError` prints them the way current CppNix does, with
  * consecutive duplicates collapsed and very long traces elided.
  */
+import { utf8ToByteString } from "./bytes.ts";
 import type { Source } from "./source.ts";
+
+const ELLIPSIS = utf8ToByteString("…");
+
 import type { Pos } from "./values.ts";
 
 export interface TraceFrame {
@@ -113,7 +117,7 @@ export function renderEvalError(e: NixError): string {
       out += `\n\n${INDENT}(${repeats} duplicate frames omitted)`;
       repeats = 0;
     }
-    out += `\n${INDENT}… ${f.message}`;
+    out += `\n${INDENT}${ELLIPSIS} ${f.message}`;
     if (f.pos)
       out += `\n${codeFrame(f.pos.source, f.pos.offset, `${INDENT}  `).replace(/\n$/, "")}`;
     out += "\n";

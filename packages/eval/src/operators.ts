@@ -128,10 +128,10 @@ function toF(v: Value, other: Value, pos: Pos | null): number {
 
 /** `==` on two slots. `nested`: slots inside lists/sets, where identical cells are equal. */
 export function eqValues(x: Slot, y: Slot, nested: boolean, pos: Pos | null = null): boolean {
-  if (nested && x === y) return true;
+  // CppNix forces both sides first, then (for nested values) compares cells.
   const a = force(x);
   const b = force(y);
-  if (nested && a === b && (a instanceof NixAttrs || Array.isArray(a))) return true;
+  if (nested && x === y) return true;
   if (typeof a === "number") {
     if (typeof b === "number") return a === b;
     if (b instanceof NixFloat) return a === b.value;

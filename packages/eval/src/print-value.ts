@@ -3,6 +3,7 @@
  * forcing for `--strict`, and the trace/REPL printer used by `builtins.trace` and messages
  * (`showValue`, CppNix `print.cc`).
  */
+import { utf8ToByteString } from "./bytes.ts";
 import { NixError } from "./eval-error.ts";
 import { formatFloat, printIdentifier, printLiteralString } from "./print-literals.ts";
 import {
@@ -18,6 +19,12 @@ import {
   Thunk,
   type Value,
 } from "./values.ts";
+
+const u = utf8ToByteString;
+const L = u("«");
+const R = u("»");
+const REPEATED = `${L}repeated${R}`;
+const INF_REC = `${L}potential infinite recursion${R}`;
 
 /** Forces a value and everything inside it (cycles terminate). */
 export function deepForce(s: Slot): Value {
@@ -61,7 +68,7 @@ export function printValue(s: Slot): string {
     let v: Value;
     if (slot instanceof Thunk) {
       if (slot.isBlackhole) {
-        out.push("«potential infinite recursion»");
+        out.push(INF_REC);
         return;
       }
       if (!slot.isForced) {
@@ -80,7 +87,7 @@ export function printValue(s: Slot): string {
     else if (v instanceof NixPath) out.push(v.path);
     else if (v instanceof NixAttrs) {
       if (v.size > 0 && seen.has(v)) {
-        out.push("«repeated»");
+        out.push(REPEATED);
         return;
       }
       seen.add(v);
@@ -94,7 +101,7 @@ export function printValue(s: Slot): string {
       out.push("}");
     } else if (Array.isArray(v)) {
       if (v.length > 0 && seen.has(v)) {
-        out.push("«repeated»");
+        out.push(REPEATED);
         return;
       }
       seen.add(v);
@@ -123,13 +130,13 @@ export function showValue(s: Slot, opts: { maxDepth?: number; force?: boolean } 
   const go = (slot: Slot, depth: number): string => {
     let v: Value;
     if (slot instanceof Thunk) {
-      if (slot.isBlackhole) return "«potential infinite recursion»";
+      if (slot.isBlackhole) return INF_REC;
       if (!slot.isForced) {
-        if (!opts.force) return "«thunk»";
+        if (!opts.force) return `${L}thunk${R}`;
         try {
           v = slot.force();
         } catch (e) {
-          if (e instanceof NixError) return `«error: ${e.message}»`;
+          if (e instanceof NixError) return `${L}error: ${e.message}${R}`;
           throw e;
         }
       } else v = slot.value;
@@ -144,7 +151,7 @@ export function showValue(s: Slot, opts: { maxDepth?: number; force?: boolean } 
     if (v instanceof NixPath) return v.path;
     if (v instanceof NixAttrs) {
       if (v.size === 0) return "{ }";
-      if (seen.has(v)) return "«repeated»";
+      if (seen.has(v)) return REPEATED;
       if (depth >= maxDepth) return "{ ... }";
       seen.add(v);
       let out = "{ ";
@@ -154,7 +161,7 @@ export function showValue(s: Slot, opts: { maxDepth?: number; force?: boolean } 
     }
     if (Array.isArray(v)) {
       if (v.length === 0) return "[ ]";
-      if (seen.has(v)) return "«repeated»";
+      if (seen.has(v)) return REPEATED;
       if (depth >= maxDepth) return "[ ... ]";
       seen.add(v);
       let out = "[ ";
@@ -164,11 +171,11 @@ export function showValue(s: Slot, opts: { maxDepth?: number; force?: boolean } 
     if (v instanceof Lambda) {
       const p = v.info.source.position(v.info.start);
       const where = `${v.info.source.nameBytes}:${p.line}:${p.column}`;
-      return v.info.name ? `«lambda ${v.info.name} @ ${where}»` : `«lambda @ ${where}»`;
+      return v.info.name ? `${L}lambda ${v.info.name} @ ${where}${R}` : `${L}lambda @ ${where}${R}`;
     }
-    if (v instanceof PrimOp) return `«primop ${v.name}»`;
-    if (v instanceof PrimOpApp) return `«partially applied primop ${v.op.name}»`;
-    return "«unknown»";
+    if (v instanceof PrimOp) return `${L}primop ${v.name}${R}`;
+    if (v instanceof PrimOpApp) return `${L}partially applied primop ${v.op.name}${R}`;
+    return `${L}unknown${R}`;
   };
   return go(s, 0);
 }

@@ -205,17 +205,17 @@ export function call2(f: Value, a: Slot, b: Slot, pos: Pos | null = null): Value
   return callValue(callValue(f, a, pos), b, pos);
 }
 
-/** A thunk for `f arg` (lazy application, e.g. `map`). */
-export function lazyCall(f: Value, arg: Slot): Thunk {
+/** A thunk for `f arg` (lazy application, e.g. `map`); `f` is forced only when it is needed. */
+export function lazyCall(f: Slot, arg: Slot): Thunk {
   return new Thunk(applyCode, [f, arg] as unknown as Env);
 }
-const applyCode = (env: Env): Value => callValue(env[0], env[1]);
+const applyCode = (env: Env): Value => callValue(force(env[0]), env[1]);
 
 /** A thunk for `f a b`. */
-export function lazyCall2(f: Value, a: Slot, b: Slot): Thunk {
+export function lazyCall2(f: Slot, a: Slot, b: Slot): Thunk {
   return new Thunk(apply2Code, [f, a, b] as unknown as Env);
 }
-const apply2Code = (env: Env): Value => call2(env[0], env[1], env[2]);
+const apply2Code = (env: Env): Value => call2(force(env[0]), env[1], env[2]);
 
 /** Calls `f` and forces the result (for builtins that need a value from a callback). */
 export function callForce(f: Value, arg: Slot, pos: Pos | null = null): Value {

@@ -186,7 +186,7 @@ export interface LambdaInfo {
   /** Positional parameter name, or null. */
   arg: string | null;
   /** Formal names in sorted order and whether each has a default; null for `x: …`. */
-  formals: { names: string[]; hasDefault: boolean[]; ellipsis: boolean } | null;
+  formals: { names: string[]; hasDefault: boolean[]; ellipsis: boolean; pos: Pos[] } | null;
   /** Calls the function with its argument (unforced slot). */
   call: (env: Env, arg: Slot) => Value;
 }

@@ -62,8 +62,7 @@ registerBuiltin("listToAttrs", 1, (l: Slot) => {
   return NixAttrs.fromEntries(entries, true);
 });
 
-registerBuiltin("mapAttrs", 2, (f: Slot, s: Slot) => {
-  const fn = force(f);
+registerBuiltin("mapAttrs", 2, (fn: Slot, s: Slot) => {
   const set = forceAttrs(s);
   const n = set.keys.length;
   const values = new Array(n);
@@ -123,8 +122,7 @@ registerBuiltin("unsafeGetAttrPos", 2, (n: Slot, s: Slot) => {
   ]);
 });
 
-registerBuiltin("zipAttrsWith", 2, (f: Slot, l: Slot) => {
-  const fn = force(f);
+registerBuiltin("zipAttrsWith", 2, (fn: Slot, l: Slot) => {
   const groups = new Map<string, Slot[]>();
   for (const e of forceList(l)) {
     const set = forceAttrs(e);

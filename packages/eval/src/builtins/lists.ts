@@ -35,8 +35,7 @@ registerBuiltin("elemAt", 2, (l: Slot, n: Slot) => {
   return force(list[i]);
 });
 
-registerBuiltin("map", 2, (f: Slot, l: Slot) => {
-  const fn = force(f);
+registerBuiltin("map", 2, (fn: Slot, l: Slot) => {
   const list = forceList(l);
   const n = list.length;
   const out = new Array(n);
@@ -69,8 +68,7 @@ registerBuiltin("foldl'", 3, (f: Slot, z: Slot, l: Slot) => {
   return acc as Value;
 });
 
-registerBuiltin("genList", 2, (f: Slot, n: Slot) => {
-  const fn = force(f);
+registerBuiltin("genList", 2, (fn: Slot, n: Slot) => {
   const len = forceSmallInt(n);
   if (len < 0) throwEval(`cannot create list of size ${len}`);
   const out = new Array(len);

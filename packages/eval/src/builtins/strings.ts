@@ -49,19 +49,12 @@ registerBuiltin("replaceStrings", 3, (fromS: Slot, toS: Slot, sS: Slot) => {
   if (from.length !== to.length)
     throwEval("'from' and 'to' arguments passed to builtins.replaceStrings have different lengths");
   const froms = from.map((x) => forceString(x));
-  const tos: (string | null)[] = new Array(to.length).fill(null);
   const ctx = new Set<string>();
+  const tos: string[] = to.map((t) => coerceToString(forceStringValue(t), ctx, false, false));
   const sv = forceStringValue(sS);
   const s = strOf(sv);
   if (sv instanceof NixString) for (const c of sv.ctx) ctx.add(c);
-  const getTo = (i: number): string => {
-    let t = tos[i];
-    if (t === null) {
-      t = coerceToString(forceStringValue(to[i]), ctx, false, false);
-      tos[i] = t;
-    }
-    return t;
-  };
+  const getTo = (i: number): string => tos[i];
   if (froms.length === 0) return sv;
   let out = "";
   let p = 0;

@@ -45,12 +45,9 @@ export function toXML(v: Slot, ctx: Set<string>): string {
     else if (x instanceof NixFloat) lines.push(`${ind}<float value="${formatFloat(x.value)}" />`);
     else if (x instanceof NixPath) lines.push(`${ind}<path value="${esc(x.path)}" />`);
     else if (Array.isArray(x)) {
-      if (x.length === 0) lines.push(`${ind}<list />`);
-      else {
-        lines.push(`${ind}<list>`);
-        for (const e of x) go(e, `${ind}  `);
-        lines.push(`${ind}</list>`);
-      }
+      lines.push(`${ind}<list>`);
+      for (const e of x) go(e, `${ind}  `);
+      lines.push(`${ind}</list>`);
     } else if (x instanceof NixAttrs) {
       if (isDerivation(x)) {
         let attrsStr = "";
@@ -81,12 +78,9 @@ export function toXML(v: Slot, ctx: Set<string>): string {
         lines.push(`${ind}</derivation>`);
         return;
       }
-      if (x.size === 0) lines.push(`${ind}<attrs />`);
-      else {
-        lines.push(`${ind}<attrs>`);
-        attrsBody(x, `${ind}  `);
-        lines.push(`${ind}</attrs>`);
-      }
+      lines.push(`${ind}<attrs>`);
+      attrsBody(x, `${ind}  `);
+      lines.push(`${ind}</attrs>`);
     } else if (x instanceof Lambda) {
       lines.push(`${ind}<function>`);
       const f = x.info.formals;
