@@ -4,6 +4,7 @@ import { evalCommand } from "./commands/eval.ts";
 import { narCommands } from "./commands/nar.ts";
 import { storeImport } from "./commands/store-import.ts";
 import { storeCat, storeInfo, storeLs } from "./commands/store-inspect.ts";
+import { narBridge } from "./commands/nar-bridge.ts";
 
 /**
  * Every `tvix` subcommand. Commands are small modules; heavy dependencies are imported inside
@@ -17,4 +18,5 @@ export const commands: readonly Command[] = [
   storeLs,
   storeCat,
   storeInfo,
+  narBridge,
 ];

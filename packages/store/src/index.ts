@@ -3,12 +3,14 @@
  * and ingestion, nar-bridge — wire-compatible with Tvix's `tvix.store.v1`.
  */
 export * from "./composition.ts";
+export * from "./decompress.ts";
 export * from "./errors.ts";
 export * from "./import.ts";
 export * from "./local-store.ts";
 export * from "./nar/ingest.ts";
 export * from "./nar/layout.ts";
 export * from "./nar/render.ts";
+export * from "./nar-bridge/server.ts";
 export * from "./nar-bridge/urls.ts";
 export * from "./path-info/path-info.ts";
 export * from "./path-info/proto.ts";

@@ -1,0 +1,249 @@
+/** nar-bridge over HTTP: routes, status codes for every bad request, ranges, upload validation. */
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { request } from "node:http";
+import { after, before, describe, it } from "node:test";
+import { zstdDecompressSync } from "node:zlib";
+import { blobServiceFromUrl, directoryServiceFromUrl } from "@tvix-ts/castore";
+import {
+  formatNarInfo,
+  generateSigningKey,
+  nixbase32,
+  parseStorePathBaseName,
+} from "@tvix-ts/nix-compat";
+import {
+  importPath,
+  MemoryPathInfoService,
+  type NarBridgeServer,
+  narUrl,
+  type PathInfo,
+  renderNar,
+  type StoreServices,
+  startNarBridge,
+} from "../src/index.ts";
+
+const sha = (b: Uint8Array) => createHash("sha256").update(b).digest();
+
+async function collect(it: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of it) parts.push(Buffer.from(c));
+  return Buffer.concat(parts);
+}
+
+/** One raw HTTP request (fetch cannot send every odd thing we need). */
+function http(
+  port: number,
+  method: string,
+  path: string,
+  body?: Uint8Array,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port, method, path, headers }, (res) => {
+      const parts: Buffer[] = [];
+      res.on("data", (d) => parts.push(d));
+      res.on("end", () =>
+        resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(parts) }),
+      );
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+describe("nar-bridge", () => {
+  let store: StoreServices;
+  let bridge: NarBridgeServer;
+  let zbridge: NarBridgeServer;
+  let info: PathInfo;
+  let nar: Buffer;
+  const key = generateSigningKey("bridge-1", new Uint8Array(32).fill(7));
+  before(async () => {
+    store = {
+      blobService: blobServiceFromUrl("memory://"),
+      directoryService: directoryServiceFromUrl("memory://"),
+      pathInfoService: new MemoryPathInfoService(),
+    };
+    const { mkdtemp, writeFile, mkdir, rm } = await import("node:fs/promises");
+    const { join } = await import("node:path");
+    const { tmpdir } = await import("node:os");
+    const dir = await mkdtemp(join(tmpdir(), "bridge-"));
+    await mkdir(join(dir, "t", "d"), { recursive: true });
+    await writeFile(join(dir, "t", "d", "big"), Buffer.alloc(100_000, 3));
+    await writeFile(join(dir, "t", "small"), "small\n");
+    info = await importPath(store, join(dir, "t"));
+    await rm(dir, { recursive: true });
+    nar = await collect(renderNar(info.node, store.blobService, store.directoryService));
+    bridge = await startNarBridge({ ...store, signingKey: key, port: 0 });
+    zbridge = await startNarBridge({ ...store, narCompression: "zstd", port: 0 });
+  });
+  after(async () => {
+    await bridge.close(100);
+    await zbridge.close(100);
+  });
+
+  it("serves nix-cache-info and /", async () => {
+    const r = await http(bridge.port, "GET", "/nix-cache-info");
+    assert.equal(r.status, 200);
+    assert.equal(r.body.toString(), "StoreDir: /nix/store\nWantMassQuery: 1\nPriority: 39\n");
+    assert.equal((await http(bridge.port, "GET", "/")).status, 200);
+  });
+
+  it("serves signed narinfos, HEAD without a body, 404 for unknown or malformed names", async () => {
+    const r = await http(bridge.port, "GET", `/${info.storePath.hashPart}.narinfo`);
+    assert.equal(r.status, 200);
+    assert.equal(r.headers["content-type"], "text/x-nix-narinfo");
+    const expected = info.sign(key).toNarInfo(narUrl(info.node, info.narSize));
+    assert.equal(r.body.toString(), formatNarInfo(expected));
+    const h = await http(bridge.port, "HEAD", `/${info.storePath.hashPart}.narinfo`);
+    assert.equal(h.status, 200);
+    assert.equal(h.body.length, 0);
+    for (const p of [
+      "/00000000000000000000000000000000.narinfo",
+      "/short.narinfo",
+      "/eeee.narinfo",
+    ]) {
+      assert.equal((await http(bridge.port, "GET", p)).status, 404, p);
+    }
+  });
+
+  it("serves the NAR whole, by ranges, and zstd-compressed", async () => {
+    const url = `/${narUrl(info.node, info.narSize)}`;
+    const r = await http(bridge.port, "GET", url);
+    assert.equal(r.status, 200);
+    assert.equal(r.headers["content-length"], String(nar.length));
+    assert.ok(r.body.equals(nar));
+    const ranges: [string, number, number][] = [
+      ["bytes=0-99", 0, 100],
+      ["bytes=100-", 100, nar.length],
+      ["bytes=-50", nar.length - 50, nar.length],
+      [`bytes=500-${nar.length + 100}`, 500, nar.length],
+    ];
+    for (const [range, s, e] of ranges) {
+      const rr = await http(bridge.port, "GET", url, undefined, { range });
+      assert.equal(rr.status, 206, range);
+      assert.equal(rr.headers["content-range"], `bytes ${s}-${e - 1}/${nar.length}`);
+      assert.ok(rr.body.equals(nar.subarray(s, e)), range);
+    }
+    const bad = await http(bridge.port, "GET", url, undefined, { range: `bytes=${nar.length}-` });
+    assert.equal(bad.status, 416);
+    const head = await http(bridge.port, "HEAD", url);
+    assert.equal(head.status, 200);
+    assert.equal(head.headers["content-length"], String(nar.length));
+    const ni = (
+      await http(zbridge.port, "GET", `/${info.storePath.hashPart}.narinfo`)
+    ).body.toString();
+    assert.match(ni, /\nCompression: zstd\n/);
+    const zurl = /\nURL: (.*)\n/.exec(ni)![1]!;
+    const z = await http(zbridge.port, "GET", `/${zurl}`);
+    assert.ok(zstdDecompressSync(z.body).equals(nar));
+  });
+
+  it("serves .ls listings", async () => {
+    const r = await http(bridge.port, "GET", `/${info.storePath.hashPart}.ls`);
+    assert.equal(r.status, 200);
+    const l = JSON.parse(r.body.toString());
+    assert.equal(l.version, 1);
+    assert.equal(l.root.entries.small.size, 6);
+    const off = l.root.entries.small.narOffset;
+    assert.equal(nar.subarray(off, off + 6).toString(), "small\n");
+  });
+
+  it("answers bad NAR URLs with the right status", async () => {
+    const good = narUrl(info.node, info.narSize);
+    const enc = good.split("/")[2]!.split("?")[0]!;
+    const cases: [string, number][] = [
+      [`/nar/tvix-castore/${enc}`, 400], // no narsize
+      [`/nar/tvix-castore/${enc}?narsize=abc`, 400],
+      [`/nar/tvix-castore/${enc}?narsize=${info.narSize + 1}`, 400], // wrong size
+      ["/nar/tvix-castore/!!!?narsize=1", 404], // not base64url
+      ["/nar/tvix-castore/AAAA?narsize=1", 404], // not a Node message
+      [`/nar/tvix-castore/${"A".repeat(6000)}?narsize=1`, 400], // too large
+      [
+        `/nar/tvix-castore/${Buffer.from([0x1a, 0x03, 0x12, 0x01, 0x00]).toString("base64url")}?narsize=1`,
+        400,
+      ], // symlink target with NUL
+      [`/nar/tvix-castore/${enc}?narsize=${info.narSize}&compression=lz4`, 400],
+      [`/nar/${"0".repeat(52)}.nar`, 404], // not uploaded here
+      ["/nope", 404],
+    ];
+    for (const [p, status] of cases) {
+      assert.equal((await http(bridge.port, "GET", p)).status, status, p);
+    }
+    const del = await http(bridge.port, "DELETE", `/${info.storePath.hashPart}.narinfo`);
+    assert.equal(del.status, 405);
+    assert.ok(del.headers.allow);
+    assert.equal((await http(bridge.port, "POST", "/nix-cache-info")).status, 405);
+  });
+
+  it("accepts a NAR then its narinfo; rejects what does not match, publishing nothing", async () => {
+    const fresh = {
+      blobService: blobServiceFromUrl("memory://"),
+      directoryService: directoryServiceFromUrl("memory://"),
+      pathInfoService: new MemoryPathInfoService(),
+    };
+    const up = await startNarBridge({ ...fresh, port: 0 });
+    try {
+      const narHash = nixbase32.encode(sha(nar));
+      const ni = formatNarInfo(info.toNarInfo(`nar/${narHash}.nar`));
+      const niPath = `/${info.storePath.hashPart}.narinfo`;
+      // narinfo before its NAR: refused.
+      assert.equal((await http(up.port, "PUT", niPath, Buffer.from(ni))).status, 400);
+      // NAR under the wrong hash, corrupt NAR, unknown compression, bad names.
+      assert.equal((await http(up.port, "PUT", `/nar/${"0".repeat(52)}.nar`, nar)).status, 400);
+      const corrupt = Buffer.from(nar);
+      corrupt[20] ^= 1;
+      assert.equal(
+        (await http(up.port, "PUT", `/nar/${nixbase32.encode(sha(corrupt))}.nar`, corrupt)).status,
+        400,
+      );
+      assert.equal((await http(up.port, "PUT", `/nar/${narHash}.nar.lz4`, nar)).status, 400);
+      assert.equal((await http(up.port, "PUT", `/nar/${narHash}.nar.xz`, nar)).status, 400); // not xz
+      assert.equal((await http(up.port, "PUT", "/nar/zzz.nar", nar)).status, 400);
+      assert.equal(await fresh.pathInfoService.get(info.storePath.digest), undefined);
+      // The real NAR.
+      assert.equal((await http(up.port, "PUT", `/nar/${narHash}.nar`, nar)).status, 200);
+      // narinfo problems: not UTF-8, garbage, wrong name, wrong size, too large.
+      assert.equal((await http(up.port, "PUT", niPath, Buffer.from([0xff, 0xfe]))).status, 400);
+      assert.equal((await http(up.port, "PUT", niPath, Buffer.from("garbage"))).status, 400);
+      assert.equal(
+        (await http(up.port, "PUT", `/${"1".repeat(32)}.narinfo`, Buffer.from(ni))).status,
+        400,
+      );
+      const wrongSize = ni.replace(`NarSize: ${info.narSize}`, `NarSize: ${info.narSize + 8}`);
+      assert.equal((await http(up.port, "PUT", niPath, Buffer.from(wrongSize))).status, 400);
+      assert.equal(
+        (await http(up.port, "PUT", niPath, Buffer.alloc(3 * 1024 * 1024, 65))).status,
+        413,
+      );
+      const withRef = formatNarInfo({
+        ...info.toNarInfo(`nar/${narHash}.nar`),
+        references: [parseStorePathBaseName(`${"2".repeat(32)}-missing`)],
+      });
+      assert.equal((await http(up.port, "PUT", niPath, Buffer.from(withRef))).status, 400);
+      assert.equal(await fresh.pathInfoService.get(info.storePath.digest), undefined);
+      // Finally the right narinfo.
+      assert.equal((await http(up.port, "PUT", niPath, Buffer.from(ni))).status, 200);
+      const stored = await fresh.pathInfoService.get(info.storePath.digest);
+      assert.deepEqual(stored?.node, info.node);
+      // And the NAR comes back under its upload name too.
+      const back = await http(up.port, "GET", `/nar/${narHash}.nar`);
+      assert.ok(back.body.equals(nar));
+    } finally {
+      await up.close(100);
+    }
+  });
+
+  it("shuts down gracefully: a download in flight completes", async () => {
+    const b = await startNarBridge({ ...store, port: 0 });
+    const p = http(b.port, "GET", `/${narUrl(info.node, info.narSize)}`);
+    await new Promise((r) => setTimeout(r, 5));
+    const closing = b.close(5000);
+    const r = await p;
+    await closing;
+    assert.equal(r.status, 200);
+    assert.ok(r.body.equals(nar));
+    await assert.rejects(http(b.port, "GET", "/"));
+  });
+});
