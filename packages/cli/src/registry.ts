@@ -5,6 +5,7 @@ import { narCommands } from "./commands/nar.ts";
 import { storeImport } from "./commands/store-import.ts";
 import { storeCat, storeInfo, storeLs } from "./commands/store-inspect.ts";
 import { narBridge } from "./commands/nar-bridge.ts";
+import { storeCopy } from "./commands/store-copy.ts";
 
 /**
  * Every `tvix` subcommand. Commands are small modules; heavy dependencies are imported inside
@@ -19,4 +20,5 @@ export const commands: readonly Command[] = [
   storeCat,
   storeInfo,
   narBridge,
+  storeCopy,
 ];

@@ -14,11 +14,14 @@
  * | `priority`/`race` | `services`                                          | –                                |
  * | `keyfile-signing` | `inner`, `keyfile`                                  | –                                |
  */
+
 import {
+  type BlobService,
   Composition,
   type CompositionEntries,
   ConfigError,
   castoreRegistry,
+  type DirectoryService,
   Fields,
   type Reference,
   type Registry,
@@ -26,6 +29,7 @@ import {
   type ServiceConfig,
   type ServiceDefaults,
 } from "@tvix-ts/castore";
+import { parseVerifyingKey } from "@tvix-ts/nix-compat";
 import {
   CachePathInfoService,
   PriorityPathInfoService,
@@ -33,6 +37,7 @@ import {
 } from "./pathinfo/combinators.ts";
 import { LruPathInfoService } from "./pathinfo/lru.ts";
 import { MemoryPathInfoService } from "./pathinfo/memory.ts";
+import { type FrankenbuildMode, NixHttpPathInfoService } from "./pathinfo/nix-http.ts";
 import { SigningPathInfoService } from "./pathinfo/signing.ts";
 import { SqlitePathInfoService } from "./pathinfo/sqlite.ts";
 import type { PathInfoService } from "./pathinfo/types.ts";
@@ -165,6 +170,86 @@ const signing: ServiceBuilder<{ inner: string; keyfile: string }> = {
     SigningPathInfoService.fromKeyFile(ctx.resolve(KIND, p.inner) as PathInfoService, p.keyfile),
 };
 
+interface NixEntry {
+  baseUrl: string;
+  publicKeys: string[];
+  blob: string;
+  directory: string;
+  local: string | undefined;
+  frankenbuild: FrankenbuildMode;
+}
+
+const FRANKENBUILD_MODES = ["strict", "warn", "off"];
+
+const nix: ServiceBuilder<NixEntry> = {
+  parse(config, where) {
+    const f = new Fields(config, where);
+    const baseUrl = f.requiredString("base_url");
+    const publicKeys = config.public_keys === undefined ? [] : f.stringList("public_keys");
+    const blob = f.string("blob_service") ?? "default";
+    const directory = f.string("directory_service") ?? "default";
+    const local = f.string("path_info_service");
+    const frankenbuild = f.string("frankenbuild") ?? "strict";
+    f.done();
+    if (!/^https?:\/\//.test(baseUrl)) f.fail(`base_url must be an http(s) URL: ${baseUrl}`);
+    if (!FRANKENBUILD_MODES.includes(frankenbuild))
+      f.fail("frankenbuild must be strict, warn or off");
+    for (const k of publicKeys) {
+      try {
+        parseVerifyingKey(k);
+      } catch (e) {
+        f.fail(`invalid public key: ${(e as Error).message}`);
+      }
+    }
+    return {
+      baseUrl,
+      publicKeys,
+      blob,
+      directory,
+      local,
+      frankenbuild: frankenbuild as FrankenbuildMode,
+    };
+  },
+  references: (p) => [
+    { kind: "blob", ref: p.blob, field: "blob_service" },
+    { kind: "directory", ref: p.directory, field: "directory_service" },
+    ...(p.local === undefined ? [] : [{ kind: KIND, ref: p.local, field: "path_info_service" }]),
+  ],
+  build: (p, ctx) =>
+    new NixHttpPathInfoService({
+      baseUrl: p.baseUrl,
+      publicKeys: p.publicKeys.map((k) => parseVerifyingKey(k)),
+      blobService: ctx.resolve("blob", p.blob) as BlobService,
+      directoryService: ctx.resolve("directory", p.directory) as DirectoryService,
+      local: p.local === undefined ? undefined : (ctx.resolve(KIND, p.local) as PathInfoService),
+      frankenbuild: p.frankenbuild,
+    }),
+  fromUrl(u, raw) {
+    const base = new URL(raw.replace(/^nix\+/, ""));
+    const config: Record<string, unknown> = { type: "nix" };
+    const keys: string[] = [];
+    for (const [k, v] of u.searchParams) {
+      switch (k) {
+        case "trusted-public-keys":
+          keys.push(...v.split(/\s+/).filter(Boolean));
+          break;
+        case "blob_service":
+        case "directory_service":
+        case "path_info_service":
+        case "frankenbuild":
+          config[k] = v;
+          break;
+        default:
+          throw new ConfigError("InvalidUrl", `${raw}: unknown parameter ${k}`);
+      }
+    }
+    base.search = "";
+    config.base_url = base.toString();
+    if (keys.length > 0) config.public_keys = keys;
+    return config as ServiceConfig;
+  },
+};
+
 /** Tvix's embedded database; tvix-ts has sqlite in its place (same fields). */
 const redb: ServiceBuilder<never> = {
   parse(_config, where) {
@@ -194,6 +279,7 @@ export function registerStoreServices(r: Registry): Registry {
     fanOut((s) => new RacePathInfoService(s)),
   );
   r.register(KIND, "keyfile-signing", signing);
+  r.register(KIND, "nix", nix);
   return r;
 }
 

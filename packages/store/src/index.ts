@@ -3,6 +3,7 @@
  * and ingestion, nar-bridge — wire-compatible with Tvix's `tvix.store.v1`.
  */
 export * from "./composition.ts";
+export * from "./copy.ts";
 export * from "./decompress.ts";
 export * from "./errors.ts";
 export * from "./import.ts";
@@ -17,6 +18,7 @@ export * from "./path-info/proto.ts";
 export * from "./pathinfo/combinators.ts";
 export * from "./pathinfo/lru.ts";
 export * from "./pathinfo/memory.ts";
+export * from "./pathinfo/nix-http.ts";
 export * from "./pathinfo/signing.ts";
 export * from "./pathinfo/sqlite.ts";
 export * from "./pathinfo/types.ts";
