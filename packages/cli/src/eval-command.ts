@@ -124,7 +124,12 @@ export async function runEval(argv: string[], io: CommandIO): Promise<number> {
   };
   const worker = new Worker(new URL("./eval-worker.ts", import.meta.url), {
     workerData: job,
-    resourceLimits: { stackSizeMb: STACK_MB },
+    resourceLimits: {
+      stackSizeMb: STACK_MB,
+      ...(process.env.TVIX_YOUNG_MB
+        ? { maxYoungGenerationSizeMb: Number(process.env.TVIX_YOUNG_MB) }
+        : {}),
+    },
     stdout: false,
     stderr: false,
   });

@@ -53,64 +53,60 @@ export function jsonFloat(x: number): string {
 }
 
 export function toJSON(v: Slot, ctx: Set<string>, strict = true): string {
-  const out: string[] = [];
-  const go = (s: Slot): void => {
-    const x = force(s);
-    if (typeof x === "number" || typeof x === "bigint") out.push(String(x));
-    else if (typeof x === "string") out.push(escapeJsonString(x));
-    else if (x === true) out.push("true");
-    else if (x === false) out.push("false");
-    else if (x === null) out.push("null");
-    else if (x instanceof NixString) {
-      for (const c of x.ctx) ctx.add(c);
-      out.push(escapeJsonString(x.s));
-    } else if (x instanceof NixFloat) out.push(jsonFloat(x.value));
-    else if (x instanceof NixPath) {
-      const p = copyPathToStore(x.path);
-      ctx.add(p);
-      out.push(escapeJsonString(p));
-    } else if (Array.isArray(x)) {
-      out.push("[");
-      for (let i = 0; i < x.length; i++) {
-        if (i > 0) out.push(",");
-        try {
-          go(x[i]);
-        } catch (e) {
-          if (e instanceof NixError)
-            e.addTrace(`while evaluating list element at index ${i}`, null);
-          throw e;
-        }
-      }
-      out.push("]");
-    } else if (x instanceof NixAttrs) {
-      if (x.has("__toString")) {
-        out.push(escapeJsonString(coerceToString(x, ctx, false, true)));
-        return;
-      }
-      const o = x.get("outPath");
-      if (o !== undefined) {
-        go(o);
-        return;
-      }
-      out.push("{");
-      for (let i = 0; i < x.keys.length; i++) {
-        if (i > 0) out.push(",");
-        out.push(escapeJsonString(x.keys[i]), ":");
-        try {
-          go(x.values[i]);
-        } catch (e) {
-          if (e instanceof NixError)
-            e.addTrace(`while evaluating attribute '${x.keys[i]}'`, x.pos?.[i] ?? null);
-          throw e;
-        }
-      }
-      out.push("}");
-    } else if (isFunction(x)) throwEval("cannot convert a function to JSON");
-    else throwEval("cannot convert value to JSON");
-  };
   void strict;
-  go(v);
-  return out.join("");
+  return jsonGo(v, ctx);
+}
+
+function jsonGo(s: Slot, ctx: Set<string>): string {
+  const x = force(s);
+  if (typeof x === "number" || typeof x === "bigint") return String(x);
+  if (typeof x === "string") return escapeJsonString(x);
+  if (x === true) return "true";
+  if (x === false) return "false";
+  if (x === null) return "null";
+  if (x instanceof NixString) {
+    for (const c of x.ctx) ctx.add(c);
+    return escapeJsonString(x.s);
+  }
+  if (x instanceof NixFloat) return jsonFloat(x.value);
+  if (x instanceof NixPath) {
+    const p = copyPathToStore(x.path);
+    ctx.add(p);
+    return escapeJsonString(p);
+  }
+  if (Array.isArray(x)) {
+    let out = "[";
+    for (let i = 0; i < x.length; i++) {
+      if (i > 0) out += ",";
+      try {
+        out += jsonGo(x[i], ctx);
+      } catch (e) {
+        if (e instanceof NixError) e.addTrace(`while evaluating list element at index ${i}`, null);
+        throw e;
+      }
+    }
+    return `${out}]`;
+  }
+  if (x instanceof NixAttrs) {
+    if (x.has("__toString")) return escapeJsonString(coerceToString(x, ctx, false, true));
+    const o = x.get("outPath");
+    if (o !== undefined) return jsonGo(o, ctx);
+    let out = "{";
+    for (let i = 0; i < x.keys.length; i++) {
+      if (i > 0) out += ",";
+      out += `${escapeJsonString(x.keys[i])}:`;
+      try {
+        out += jsonGo(x.values[i], ctx);
+      } catch (e) {
+        if (e instanceof NixError)
+          e.addTrace(`while evaluating attribute '${x.keys[i]}'`, x.pos?.[i] ?? null);
+        throw e;
+      }
+    }
+    return `${out}}`;
+  }
+  if (isFunction(x)) return throwEval("cannot convert a function to JSON");
+  return throwEval("cannot convert value to JSON");
 }
 
 registerBuiltin("toJSON", 1, (v: Slot) => {
@@ -118,6 +114,8 @@ registerBuiltin("toJSON", 1, (v: Slot) => {
   const s = toJSON(v, ctx);
   return mkString(s, ctx);
 });
+
+const NUMBER = /-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/y;
 
 class JsonParser {
   i = 0;
@@ -206,7 +204,8 @@ class JsonParser {
       this.i += 4;
       return null;
     }
-    const m = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/.exec(s.slice(this.i, this.i + 400));
+    NUMBER.lastIndex = this.i;
+    const m = NUMBER.exec(s);
     if (!m || m[0].length === 0 || m[0] === "-") this.fail();
     this.i += m[0].length;
     if (m[2] === undefined && m[3] === undefined) {
@@ -227,6 +226,17 @@ class JsonParser {
     this.i++;
     let out = "";
     for (;;) {
+      // Copy the run up to the next quote or backslash in one slice.
+      let j = this.i;
+      while (j < s.length) {
+        const cc = s.charCodeAt(j);
+        if (cc === 34 || cc === 92) break;
+        j++;
+      }
+      if (j > this.i) {
+        out += s.slice(this.i, j);
+        this.i = j;
+      }
       if (this.i >= s.length) this.fail("unterminated string");
       const c = s[this.i++];
       if (c === '"') return out;
