@@ -21,6 +21,7 @@ import {
   type CompositionEntries,
   ConfigError,
   castoreRegistry,
+  checkGrpcUrl,
   type DirectoryService,
   Fields,
   type Reference,
@@ -28,8 +29,10 @@ import {
   type ServiceBuilder,
   type ServiceConfig,
   type ServiceDefaults,
+  transportFromUrl,
 } from "@tvix-ts/castore";
 import { parseVerifyingKey } from "@tvix-ts/nix-compat";
+import { GrpcPathInfoService } from "./grpc/client.ts";
 import {
   CachePathInfoService,
   PriorityPathInfoService,
@@ -170,6 +173,19 @@ const signing: ServiceBuilder<{ inner: string; keyfile: string }> = {
     SigningPathInfoService.fromKeyFile(ctx.resolve(KIND, p.inner) as PathInfoService, p.keyfile),
 };
 
+const grpc: ServiceBuilder<string> = {
+  parse(config, where) {
+    const f = new Fields(config, where);
+    const url = f.requiredString("url");
+    f.done();
+    checkGrpcUrl(url);
+    return url;
+  },
+  references: none,
+  build: (url) => new GrpcPathInfoService(transportFromUrl(url)),
+  fromUrl: (_u, raw) => ({ type: "grpc", url: raw }),
+};
+
 interface NixEntry {
   baseUrl: string;
   publicKeys: string[];
@@ -280,6 +296,7 @@ export function registerStoreServices(r: Registry): Registry {
   );
   r.register(KIND, "keyfile-signing", signing);
   r.register(KIND, "nix", nix);
+  r.register(KIND, "grpc", grpc);
   return r;
 }
 

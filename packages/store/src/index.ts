@@ -6,6 +6,8 @@ export * from "./composition.ts";
 export * from "./copy.ts";
 export * from "./decompress.ts";
 export * from "./errors.ts";
+export * from "./grpc/client.ts";
+export * from "./grpc/server.ts";
 export * from "./import.ts";
 export * from "./local-store.ts";
 export * from "./nar/ingest.ts";
