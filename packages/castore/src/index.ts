@@ -28,6 +28,8 @@ export * from "./directory/sqlite.ts";
 export * from "./directory/traverse.ts";
 export * from "./directory/types.ts";
 export * from "./errors.ts";
+/** Tvix's test fixtures (castore-store.md §16), for other packages' tests. */
+export * as fixtures from "./fixtures.ts";
 export * from "./from-url.ts";
 export * from "./grpc/blob-client.ts";
 export * from "./grpc/directory-client.ts";

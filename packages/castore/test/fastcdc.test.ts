@@ -2,6 +2,36 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { CutParams, cut, gearEntry, lastCutHash, StreamChunker } from "../src/blob/fastcdc.ts";
 
+/**
+ * The straightforward scan (both 32-bit halves of the hash carried along every byte, as in the
+ * crate), kept here as the reference for the optimised `cut`.
+ */
+function referenceCut(src: Uint8Array, start: number, end: number, p: CutParams) {
+  const g = (i: number, shifted: boolean) => gearEntry(i, shifted);
+  const M = (1n << 64n) - 1n;
+  let remaining = end - start;
+  if (remaining <= p.min) return { len: remaining, hash: 0n };
+  let center = p.avg;
+  if (remaining > p.max) remaining = p.max;
+  else if (remaining < center) center = remaining;
+  const mask = (hi: number, lo: number) => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+  let hash = 0n;
+  let index = Math.floor(p.min / 2);
+  for (let phase = 0; phase < 2; phase++) {
+    const limit = Math.floor((phase === 0 ? center : remaining) / 2);
+    const mLs = phase === 0 ? mask(p.sLsHi, p.sLsLo) : mask(p.lLsHi, p.lLsLo);
+    const m = phase === 0 ? mask(p.sHi, p.sLo) : mask(p.lHi, p.lLo);
+    for (; index < limit; index++) {
+      const pos = start + index * 2;
+      hash = ((hash << 2n) + g(src[pos]!, true)) & M;
+      if ((hash & mLs) === 0n) return { len: index * 2, hash };
+      hash = (hash + g(src[pos + 1]!, false)) & M;
+      if ((hash & m) === 0n) return { len: index * 2 + 1, hash };
+    }
+  }
+  return { len: remaining, hash };
+}
+
 function prng(seed: number, n: number): Uint8Array {
   // xorshift32: reproducible pseudo-random data, so cut points are deterministic.
   const out = new Uint8Array(n);
@@ -38,6 +68,27 @@ describe("FastCDC v2020", () => {
       cursor += len;
     }
     assert.equal(cut(src, cursor, src.length, p), 0);
+  });
+
+  it("the optimised scan agrees with the reference scan, cut points and hashes", () => {
+    for (const [seed, sizes] of [
+      [1, { min: 64, avg: 256, max: 1024 }],
+      [2, { min: 2048, avg: 8192, max: 16384 }],
+      [3, { min: 8192, avg: 16384, max: 32768 }],
+    ] as const) {
+      const data = prng(seed, 400_000);
+      const p = new CutParams(sizes);
+      let cuts = 0;
+      for (let o = 0; o < data.length; cuts++) {
+        const len = cut(data, o, data.length, p);
+        const hash = (BigInt(lastCutHash.hi) << 32n) | BigInt(lastCutHash.lo);
+        const ref = referenceCut(data, o, data.length, p);
+        assert.equal(len, ref.len, `seed ${seed} at ${o}`);
+        if (len > p.min) assert.equal(hash, ref.hash, `seed ${seed} hash at ${o}`);
+        o += len;
+      }
+      assert.ok(cuts > 10);
+    }
   });
 
   it("streaming gives the same chunks however the input is split", () => {

@@ -6,6 +6,7 @@ import { storeImport } from "./commands/store-import.ts";
 import { storeCat, storeInfo, storeLs } from "./commands/store-inspect.ts";
 import { narBridge } from "./commands/nar-bridge.ts";
 import { storeCopy } from "./commands/store-copy.ts";
+import { storeDaemon } from "./commands/store-daemon.ts";
 
 /**
  * Every `tvix` subcommand. Commands are small modules; heavy dependencies are imported inside
@@ -21,4 +22,5 @@ export const commands: readonly Command[] = [
   storeInfo,
   narBridge,
   storeCopy,
+  storeDaemon,
 ];

@@ -130,8 +130,50 @@ export class CutParams {
 export const lastCutHash = { hi: 0, lo: 0 };
 
 /**
+ * The exact 64-bit gear hash after `pair` two-byte steps (plus, with `half`, the first byte of
+ * the next step), scanning from step `first`. Every step shifts by two bits, so steps more than
+ * 32 back have left the 64-bit register: only the last 32 need replaying.
+ */
+function exactHash(src: Uint8Array, start: number, first: number, pair: number, half: boolean) {
+  let hi = 0;
+  let lo = 0;
+  for (let i = Math.max(first, pair - 32); i < pair; i++) {
+    const pos = start + i * 2;
+    let b = src[pos]!;
+    hi = (hi << 2) | (lo >>> 30);
+    lo <<= 2;
+    let g = GEAR_LS_LO[b]!;
+    let nlo = (lo + g) | 0;
+    hi = (hi + GEAR_LS_HI[b]! + (nlo >>> 0 < g >>> 0 ? 1 : 0)) | 0;
+    lo = nlo;
+    b = src[pos + 1]!;
+    g = GEAR_LO[b]!;
+    nlo = (lo + g) | 0;
+    hi = (hi + GEAR_HI[b]! + (nlo >>> 0 < g >>> 0 ? 1 : 0)) | 0;
+    lo = nlo;
+  }
+  if (half) {
+    const b = src[start + pair * 2]!;
+    hi = (hi << 2) | (lo >>> 30);
+    lo <<= 2;
+    const g = GEAR_LS_LO[b]!;
+    const nlo = (lo + g) | 0;
+    hi = (hi + GEAR_LS_HI[b]! + (nlo >>> 0 < g >>> 0 ? 1 : 0)) | 0;
+    lo = nlo;
+  }
+  lastCutHash.hi = hi >>> 0;
+  lastCutHash.lo = lo >>> 0;
+  return hi;
+}
+
+/**
  * Length of the next chunk of `src[start..end)`. Looks at most `max` bytes ahead, so a streaming
  * caller must hold `max` bytes (or everything up to EOF) before cutting.
+ *
+ * The scan keeps only the low 32 bits of the hash (wrapping int32 arithmetic: low bits never
+ * depend on high ones). Only when those pass the mask's low half — about once in 2^11 bytes —
+ * is the full hash rebuilt from the last 64 bytes to check the high half. That halves the work
+ * per byte compared with carrying both halves along.
  */
 export function cut(src: Uint8Array, start: number, end: number, p: CutParams): number {
   let remaining = end - start;
@@ -142,11 +184,9 @@ export function cut(src: Uint8Array, start: number, end: number, p: CutParams): 
   if (remaining > p.max) remaining = p.max;
   else if (remaining < center) center = remaining;
 
-  // int32 arithmetic throughout (`| 0`): uint32 values above 2^31 would make V8 fall back to
-  // doubles and run several times slower. Carries are detected with unsigned compares.
-  let hi = 0;
+  const first = Math.floor(p.min / 2);
   let lo = 0;
-  let index = Math.floor(p.min / 2);
+  let index = first;
   // Two phases with different masks; each step rolls two bytes: the first with the shifted table
   // and mask, the second with the plain ones.
   for (let phase = 0; phase < 2; phase++) {
@@ -157,34 +197,17 @@ export function cut(src: Uint8Array, start: number, end: number, p: CutParams): 
     const mLo = (phase === 0 ? p.sLo : p.lLo) | 0;
     let pos = start + index * 2;
     for (; index < limit; index++, pos += 2) {
-      // hash = (hash << 2) + GEAR_LS[b]  (mod 2^64)
-      let b = src[pos]!;
-      hi = (hi << 2) | (lo >>> 30);
-      lo <<= 2;
-      let g = GEAR_LS_LO[b]!;
-      let nlo = (lo + g) | 0;
-      hi = (hi + GEAR_LS_HI[b]! + (nlo >>> 0 < g >>> 0 ? 1 : 0)) | 0;
-      lo = nlo;
-      if ((lo & mLsLo) === 0 && (hi & mLsHi) === 0) {
-        lastCutHash.hi = hi >>> 0;
-        lastCutHash.lo = lo >>> 0;
+      lo = ((lo << 2) + GEAR_LS_LO[src[pos]!]!) | 0;
+      if ((lo & mLsLo) === 0 && (exactHash(src, start, first, index, true) & mLsHi) === 0) {
         return index * 2;
       }
-      // hash = hash + GEAR[b']
-      b = src[pos + 1]!;
-      g = GEAR_LO[b]!;
-      nlo = (lo + g) | 0;
-      hi = (hi + GEAR_HI[b]! + (nlo >>> 0 < g >>> 0 ? 1 : 0)) | 0;
-      lo = nlo;
-      if ((lo & mLo) === 0 && (hi & mHi) === 0) {
-        lastCutHash.hi = hi >>> 0;
-        lastCutHash.lo = lo >>> 0;
+      lo = (lo + GEAR_LO[src[pos + 1]!]!) | 0;
+      if ((lo & mLo) === 0 && (exactHash(src, start, first, index + 1, false) & mHi) === 0) {
         return index * 2 + 1;
       }
     }
   }
-  lastCutHash.hi = hi >>> 0;
-  lastCutHash.lo = lo >>> 0;
+  exactHash(src, start, first, index, false);
   return remaining;
 }
 
@@ -200,7 +223,9 @@ export class StreamChunker {
 
   constructor(sizes: ChunkSizes = chunkSizesFor(DEFAULT_AVG_CHUNK_SIZE)) {
     this.#p = new CutParams(sizes);
-    this.#buf = new Uint8Array(sizes.max * 2);
+    // Grown on demand (up to 2·max): most blobs are small, and a writer per small file must not
+    // cost a megabyte of zeroed memory.
+    this.#buf = new Uint8Array(0);
   }
 
   push(data: Uint8Array): Uint8Array[] {
@@ -210,11 +235,12 @@ export class StreamChunker {
       // Make room: compact, or grow if the live region plus this piece does not fit.
       if (this.#end === this.#buf.length) {
         const live = this.#end - this.#start;
-        if (this.#start > 0) {
+        if (this.#start > 0 && this.#buf.length >= this.#p.max * 2) {
           this.#buf.copyWithin(0, this.#start, this.#end);
         } else {
-          const bigger = new Uint8Array(this.#buf.length * 2);
-          bigger.set(this.#buf);
+          const want = Math.max(live + (data.length - off), this.#buf.length * 2, 4096);
+          const bigger = new Uint8Array(Math.min(want, this.#p.max * 2));
+          bigger.set(this.#buf.subarray(this.#start, this.#end));
           this.#buf = bigger;
         }
         this.#start = 0;

@@ -1,12 +1,14 @@
-/** `memory://`: blobs in a Map, inserted when a writer closes (castore-store.md §3.3). */
-import { concatBytes } from "../bytes.ts";
+/**
+ * `memory://`: blobs in a Map, inserted when a writer closes (castore-store.md §3.3). A blob is
+ * kept as the 1 MiB pieces it was written in, so a large blob is copied once, not twice.
+ */
 import { type B3Digest, digestKey } from "../model/digest.ts";
-import { BytesReader } from "./reader.ts";
+import { BytesReader, PartsReader } from "./reader.ts";
 import type { BlobReader, BlobService, BlobStat, BlobWriter, OpenWriteOptions } from "./types.ts";
 import { BaseBlobWriter } from "./writer-base.ts";
 
 export class MemoryBlobService implements BlobService {
-  readonly #blobs = new Map<string, Uint8Array>();
+  readonly #blobs = new Map<string, readonly Uint8Array[]>();
 
   async has(digest: B3Digest): Promise<boolean> {
     return this.#blobs.has(digestKey(digest));
@@ -21,8 +23,9 @@ export class MemoryBlobService implements BlobService {
   }
 
   async openRead(digest: B3Digest): Promise<BlobReader | undefined> {
-    const data = this.#blobs.get(digestKey(digest));
-    return data ? new BytesReader(data) : undefined;
+    const parts = this.#blobs.get(digestKey(digest));
+    if (!parts) return undefined;
+    return parts.length === 1 ? new BytesReader(parts[0]!) : new PartsReader(parts);
   }
 
   openWrite(options?: OpenWriteOptions): BlobWriter {
@@ -32,26 +35,59 @@ export class MemoryBlobService implements BlobService {
   async close(): Promise<void> {}
 }
 
-class MemoryBlobWriter extends BaseBlobWriter {
-  readonly #blobs: Map<string, Uint8Array>;
-  #parts: Uint8Array[] = [];
+const PART = 1024 * 1024;
 
-  constructor(blobs: Map<string, Uint8Array>, options?: OpenWriteOptions) {
+class MemoryBlobWriter extends BaseBlobWriter {
+  readonly #blobs: Map<string, readonly Uint8Array[]>;
+  #parts: Uint8Array[] = [];
+  #current: Uint8Array | undefined;
+  #used = 0;
+
+  constructor(blobs: Map<string, readonly Uint8Array[]>, options?: OpenWriteOptions) {
     super(options);
     this.#blobs = blobs;
   }
 
+  /** Copies (the caller may reuse its buffer) into 1 MiB parts. */
   protected async store(data: Uint8Array): Promise<void> {
-    this.#parts.push(data.slice()); // the caller may reuse its buffer
+    let off = 0;
+    while (off < data.length) {
+      if (!this.#current || this.#used === this.#current.length) {
+        const first = !this.#current;
+        if (this.#current) this.#parts.push(this.#current);
+        // A blob written in one small piece (most files) gets exactly its size.
+        const left = data.length - off;
+        this.#current = new Uint8Array(
+          first && left < PART ? left : Math.max(PART, Math.min(left, 64 * PART)),
+        );
+        this.#used = 0;
+      }
+      const n = Math.min(data.length - off, this.#current.length - this.#used);
+      this.#current.set(data.subarray(off, off + n), this.#used);
+      this.#used += n;
+      off += n;
+    }
   }
 
   protected async commit(digest: B3Digest): Promise<void> {
     const key = digestKey(digest);
-    if (!this.#blobs.has(key)) this.#blobs.set(key, concatBytes(this.#parts));
+    if (this.#current && this.#used > 0) {
+      // A small blob should not pin a whole part: keep an exact copy instead.
+      this.#parts.push(
+        this.#used < this.#current.length / 2
+          ? this.#current.slice(0, this.#used)
+          : this.#current.subarray(0, this.#used),
+      );
+    }
+    if (!this.#blobs.has(key)) {
+      this.#blobs.set(key, this.#parts.length > 0 ? this.#parts : [new Uint8Array(0)]);
+    }
     this.#parts = [];
+    this.#current = undefined;
   }
 
   protected async discard(): Promise<void> {
     this.#parts = [];
+    this.#current = undefined;
   }
 }

@@ -5,7 +5,7 @@
  * blob is a single chunk). The index is written last, so a blob is visible only when complete.
  */
 import { promisify } from "node:util";
-import { zstdCompress, zstdDecompress } from "node:zlib";
+import { zstdDecompress } from "node:zlib";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { plain } from "../bytes.ts";
 import { BlobServiceError } from "../errors.ts";
@@ -22,6 +22,7 @@ import {
 import { checkSize } from "../model/node.ts";
 import type { ObjectStore } from "../objectstore/types.ts";
 import { shardedKey } from "../objectstore/types.ts";
+import { zstdFrame } from "../objectstore/zstd.ts";
 import { chunkSizesFor, DEFAULT_AVG_CHUNK_SIZE, StreamChunker } from "./fastcdc.ts";
 import { BytesReader, ChunkedReader } from "./reader.ts";
 import type {
@@ -34,7 +35,6 @@ import type {
 } from "./types.ts";
 import { BaseBlobWriter } from "./writer-base.ts";
 
-const compress = promisify(zstdCompress);
 const decompress = promisify(zstdDecompress);
 
 export interface ObjectStoreBlobOptions {
@@ -123,10 +123,20 @@ export class ObjectStoreBlobService implements BlobService {
   async close(): Promise<void> {}
 }
 
+/** Chunk uploads in flight per writer: overlaps hashing/chunking with compression and IO. */
+const UPLOADS_IN_FLIGHT = 4;
+
 class ObjectStoreBlobWriter extends BaseBlobWriter {
   readonly #store: ObjectStore;
   readonly #chunker: StreamChunker;
   readonly #chunks: ChunkMeta[] = [];
+  readonly #inflight: Promise<void>[] = [];
+  /**
+   * The first chunk waits here until a second one shows up: if it stays the only one it *is*
+   * the blob, stored under the blob's own digest, so it may only be stored after close has
+   * checked that digest.
+   */
+  #first: Uint8Array | undefined;
 
   constructor(store: ObjectStore, chunker: StreamChunker, options?: OpenWriteOptions) {
     super(options);
@@ -134,33 +144,61 @@ class ObjectStoreBlobWriter extends BaseBlobWriter {
     this.#chunker = chunker;
   }
 
-  async #upload(chunk: Uint8Array): Promise<void> {
+  /** Starts storing one chunk (hash now, in order; compress and upload in the background). */
+  #upload(chunk: Uint8Array): void {
     const digest = blake3(chunk);
     this.#chunks.push({ digest, size: chunk.length });
     const key = chunkKey(digest);
-    if (await this.#store.head(key)) return; // deduplicated
-    await this.#store.put(key, plain(await compress(chunk)));
+    const task = (async () => {
+      if (await this.#store.head(key)) return; // deduplicated
+      await this.#store.put(key, await zstdFrame(chunk));
+    })();
+    task.catch(() => {}); // observed when awaited below
+    this.#inflight.push(task);
+  }
+
+  async #accept(chunk: Uint8Array): Promise<void> {
+    if (this.#chunks.length === 0 && this.#first === undefined) {
+      this.#first = chunk;
+      return;
+    }
+    if (this.#first !== undefined) {
+      this.#upload(this.#first);
+      this.#first = undefined;
+    }
+    this.#upload(chunk);
+    while (this.#inflight.length > UPLOADS_IN_FLIGHT) await this.#inflight.shift();
   }
 
   protected async store(data: Uint8Array): Promise<void> {
-    for (const chunk of this.#chunker.push(data)) await this.#upload(chunk);
+    for (const chunk of this.#chunker.push(data)) await this.#accept(chunk);
   }
 
   protected async commit(digest: B3Digest): Promise<void> {
-    for (const chunk of this.#chunker.finish()) await this.#upload(chunk);
+    for (const chunk of this.#chunker.finish()) await this.#accept(chunk);
+    if (this.#first !== undefined) {
+      this.#upload(this.#first);
+      this.#first = undefined;
+    }
+    await Promise.all(this.#inflight.splice(0));
+    // One chunk is the blob itself, already visible under its digest; Tvix's readers find it
+    // as a chunk (has: index or chunk; read: chunk first; stat: no index but chunk -> no finer
+    // chunks), so the index Tvix also writes would add an object per small file for nothing.
+    if (this.#chunks.length === 1) return;
     const key = blobKey(digest);
     if (await this.#store.head(key)) return;
-    // A single chunk is the blob itself: Tvix then records "no finer granularity".
-    const listed = this.#chunks.length < 2 ? [] : this.#chunks;
     const index = create(StatBlobResponseSchema, {
-      chunks: listed.map((c) => ({ digest: c.digest, size: BigInt(c.size) })),
+      chunks: this.#chunks.map((c) => ({ digest: c.digest, size: BigInt(c.size) })),
     });
     await this.#store.put(key, toBinary(StatBlobResponseSchema, index));
   }
 
   protected async discard(): Promise<void> {
     // Chunks already uploaded are complete, content-addressed objects; leaving them is harmless
-    // (and they may be shared with other blobs). Only the index makes a blob visible.
+    // (and they may be shared with other blobs). Only the index makes a multi-chunk blob
+    // visible, and a lone first chunk was never stored.
+    this.#first = undefined;
+    await Promise.allSettled(this.#inflight.splice(0));
     this.#chunker.finish();
   }
 }

@@ -64,6 +64,38 @@ export class BytesReader extends PositionedReader {
   }
 }
 
+/** A blob kept as consecutive pieces (no need to join them into one buffer). */
+export class PartsReader extends PositionedReader {
+  readonly #parts: readonly Uint8Array[];
+  readonly #starts: number[] = [];
+
+  constructor(parts: readonly Uint8Array[]) {
+    let total = 0;
+    const starts: number[] = [];
+    for (const p of parts) {
+      starts.push(total);
+      total += p.length;
+    }
+    super(total);
+    this.#parts = parts;
+    this.#starts = starts;
+  }
+
+  protected async readAt(pos: number, len: number): Promise<Uint8Array> {
+    let lo = 0;
+    let hi = this.#starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.#starts[mid]! <= pos) lo = mid;
+      else hi = mid - 1;
+    }
+    // Empty parts never occur (writers skip them), so part `lo` covers `pos`.
+    const off = pos - this.#starts[lo]!;
+    const part = this.#parts[lo]!;
+    return part.subarray(off, Math.min(off + len, part.length));
+  }
+}
+
 /** Fetches one chunk's bytes, or undefined if the chunk is missing. */
 export type ChunkFetcher = (digest: B3Digest) => Promise<Uint8Array | undefined>;
 

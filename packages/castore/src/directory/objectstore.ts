@@ -5,18 +5,18 @@
  * to reach inner directories). The object is written at once, so closures are all-or-nothing.
  */
 import { promisify } from "node:util";
-import { zstdCompress, zstdDecompress } from "node:zlib";
+import { zstdDecompress } from "node:zlib";
 import { concatBytes, plain } from "../bytes.ts";
 import { DirectoryServiceError } from "../errors.ts";
 import { type B3Digest, blake3, digestKey, digestToHex, digestToString } from "../model/digest.ts";
 import type { Directory } from "../model/directory.ts";
 import { decodeDirectory } from "../model/proto.ts";
 import { type ObjectStore, shardedKey } from "../objectstore/types.ts";
+import { zstdFrame } from "../objectstore/zstd.ts";
 import { type ClosureOptions, DownloadValidator } from "./closure.ts";
 import { BatchPutter } from "./putter.ts";
 import type { DirectoryPutter, DirectoryService } from "./types.ts";
 
-const compress = promisify(zstdCompress);
 const decompress = promisify(zstdDecompress);
 
 /** Tvix's frame length limit (its comment says 1 MiB; the constant is about 1000 MiB). */
@@ -111,7 +111,7 @@ export class ObjectStoreDirectoryService implements DirectoryService {
           new DataView(header.buffer).setUint32(0, bytes.length);
           frames.push(header, bytes);
         }
-        await this.#store.put(key, plain(await compress(concatBytes(frames))));
+        await this.#store.put(key, await zstdFrame(concatBytes(frames)));
       } catch (e) {
         throw backendError(e);
       }

@@ -4,7 +4,9 @@
  * Tvix: validation failures in Put are INVALID_ARGUMENT (Tvix says INTERNAL), and a Put stream
  * that breaks off is aborted so nothing of it becomes visible.
  */
+import { lstat, unlink } from "node:fs/promises";
 import { createServer, type Http2Server, type ServerHttp2Session } from "node:http2";
+import { connect } from "node:net";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
@@ -108,13 +110,23 @@ export function directoryServiceRoutes(router: ConnectRouter, dirs: DirectorySer
 export interface CastoreServer {
   /** `host:port` or the socket path. */
   readonly address: string;
-  close(): Promise<void>;
+  /**
+   * Stops the server. By default at once (open calls are cut off); with `graceMs` new
+   * connections are refused, clients are told to go away (HTTP/2 GOAWAY) and calls in flight
+   * get that long to finish before they are cut off.
+   */
+  close(options?: { graceMs?: number }): Promise<void>;
 }
 
 export interface ServeOptions {
   readonly blobService?: BlobService;
   readonly directoryService?: DirectoryService;
-  /** `unix:/path/to/socket`, or `host:port` (port 0 picks a free one). */
+  /** More services on the same endpoint (the store adds PathInfoService here). */
+  readonly routes?: (router: ConnectRouter) => void;
+  /**
+   * `unix:/path/to/socket`, or `host:port` (port 0 picks a free one). A socket file left by a
+   * server that is gone is replaced; one that still answers is an error (EADDRINUSE).
+   */
   readonly listen: string;
 }
 
@@ -127,6 +139,7 @@ export async function serveCastore(options: ServeOptions): Promise<CastoreServer
     routes: (router) => {
       if (options.blobService) blobServiceRoutes(router, options.blobService);
       if (options.directoryService) directoryServiceRoutes(router, options.directoryService);
+      options.routes?.(router);
     },
   });
   const server: Http2Server = createServer(handler);
@@ -136,32 +149,80 @@ export async function serveCastore(options: ServeOptions): Promise<CastoreServer
     s.on("close", () => sessions.delete(s));
   });
   let address: string;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    if (options.listen.startsWith("unix:")) {
-      address = options.listen.slice("unix:".length);
-      server.listen(address, resolve);
-    } else {
-      const i = options.listen.lastIndexOf(":");
-      const host = options.listen.slice(0, i).replace(/^\[(.*)\]$/, "$1");
-      server.listen(Number(options.listen.slice(i + 1)), host, () => {
-        const a = server.address();
-        address =
-          a && typeof a === "object"
-            ? `${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}`
-            : options.listen;
-        resolve();
-      });
+  if (options.listen.startsWith("unix:")) {
+    address = options.listen.slice("unix:".length);
+    try {
+      await listen(server, address);
+    } catch (e) {
+      // Only a socket nobody answers on is taken over; never a regular file.
+      const stale =
+        (e as NodeJS.ErrnoException).code === "EADDRINUSE" &&
+        (await lstat(address).catch(() => undefined))?.isSocket() === true &&
+        !(await socketAnswers(address));
+      if (!stale) throw e;
+      await unlink(address);
+      await listen(server, address);
     }
-  });
+  } else {
+    const i = options.listen.lastIndexOf(":");
+    const host = options.listen.slice(0, i).replace(/^\[(.*)\]$/, "$1");
+    await listen(server, Number(options.listen.slice(i + 1)), host);
+    const a = server.address();
+    address =
+      a && typeof a === "object"
+        ? `${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}`
+        : options.listen;
+  }
   return {
     get address() {
       return address;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sessions) s.destroy();
-        server.close(() => resolve());
-      }),
+    close: async (closeOptions = {}) => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const grace = closeOptions.graceMs ?? 0;
+      if (grace > 0) {
+        for (const s of sessions) s.close(); // GOAWAY: no new streams, open ones may finish
+        const drained = new Promise<void>((resolve) => {
+          const check = setInterval(() => {
+            if (sessions.size === 0) {
+              clearInterval(check);
+              resolve();
+            }
+          }, 20);
+          setTimeout(() => {
+            clearInterval(check);
+            resolve();
+          }, grace).unref();
+        });
+        await drained;
+      }
+      for (const s of sessions) s.destroy();
+      await closed;
+    },
   };
+}
+
+function listen(server: Http2Server, portOrPath: number | string, host?: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onError = (e: Error) => reject(e);
+    server.once("error", onError);
+    const done = () => {
+      server.off("error", onError);
+      resolve();
+    };
+    if (typeof portOrPath === "string") server.listen(portOrPath, done);
+    else server.listen(portOrPath, host, done);
+  });
+}
+
+/** Whether something is listening on a Unix socket path. */
+function socketAnswers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = connect(path);
+    c.once("connect", () => {
+      c.destroy();
+      resolve(true);
+    });
+    c.once("error", () => resolve(false));
+  });
 }

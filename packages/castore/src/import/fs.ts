@@ -28,7 +28,8 @@ export interface IngestOptions {
   readonly referenceScanner?: ReferenceScanner;
 }
 
-const PIECE = 64 * 1024;
+/** Read size for large files; smaller files are read in one go. */
+const PIECE = 1024 * 1024;
 const SLASH = Buffer.from("/");
 
 /** Imports `path` and returns its root node (its name is discarded). */
@@ -136,19 +137,47 @@ class Ingest {
       const writer = this.#blobs.openWrite();
       const scan = this.#scanner?.stream();
       let size = 0;
-      try {
-        const buf = Buffer.alloc(PIECE);
-        for (;;) {
-          const { bytesRead } = await fh.read(buf, 0, PIECE, null).catch((e) => {
+      const read = (buf: Buffer) =>
+        fh.read(buf, 0, buf.length, null).then(
+          (r) => r.bytesRead,
+          (e) => {
             throw new ImportError("io", show(path), `read failed: ${(e as Error).message}`, {
               cause: e,
             });
-          });
-          if (bytesRead === 0) break;
-          const piece = buf.subarray(0, bytesRead);
-          scan?.scan(piece);
-          await writer.write(piece);
-          size += bytesRead;
+          },
+        );
+      try {
+        if (st.size < PIECE) {
+          // Small file: one read of size+1 bytes sees all of it and its end (a shorter read of
+          // a regular file only happens at EOF); more means it grew meanwhile.
+          const buf = Buffer.allocUnsafe(st.size + 1);
+          for (;;) {
+            const n = await read(buf.subarray(size));
+            if (n === 0) break;
+            size += n;
+            // Reached the expected size with room left over (EOF), or filled the extra byte.
+            if (size >= st.size) break;
+          }
+          const data = buf.subarray(0, Math.min(size, st.size));
+          scan?.scan(data);
+          if (data.length > 0) await writer.write(data);
+        } else {
+          // Large file: 1 MiB reads, the next one already running (on the thread pool) while
+          // this one is hashed and stored on the main thread.
+          let bufs = [Buffer.allocUnsafe(PIECE), Buffer.allocUnsafe(PIECE)];
+          let pending = read(bufs[0]!);
+          pending.catch(() => {}); // awaited below; this only keeps an abandoned one quiet
+          for (;;) {
+            const n = await pending;
+            if (n === 0) break;
+            const piece = bufs[0]!.subarray(0, n);
+            pending = read(bufs[1]!);
+            pending.catch(() => {});
+            scan?.scan(piece);
+            await writer.write(piece);
+            size += n;
+            bufs = [bufs[1]!, bufs[0]!];
+          }
         }
         if (size !== st.size) {
           throw new ImportError(

@@ -5,16 +5,24 @@
  * swept on open).
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
+import { readFile as readFileCb, writeFile as writeFileCb } from "node:fs";
+import { mkdir, readdir, rename, rm, stat, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { promisify } from "node:util";
 import { plain } from "../bytes.ts";
 import { checkKey, type ObjectStore } from "./types.ts";
 
 const TMP = ".tmp";
 
+// The callback forms work on plain file descriptors; the promise forms create a FileHandle
+// object per call, which showed up as a large cost with many small objects.
+const readFile = promisify(readFileCb);
+const writeFile = promisify(writeFileCb);
+
 export class FileObjectStore implements ObjectStore {
   readonly root: string;
   #ready: Promise<void> | undefined;
+  readonly #dirs = new Set<string>();
 
   constructor(root: string) {
     this.root = root;
@@ -67,8 +75,20 @@ export class FileObjectStore implements ObjectStore {
     const tmp = join(this.root, TMP, `${randomBytes(12).toString("hex")}`);
     try {
       await writeFile(tmp, data);
-      await mkdir(dirname(target), { recursive: true });
-      await rename(tmp, target);
+      const dir = dirname(target);
+      // Shard directories are made once per process, not once per object.
+      if (!this.#dirs.has(dir)) {
+        await mkdir(dir, { recursive: true });
+        this.#dirs.add(dir);
+      }
+      try {
+        await rename(tmp, target);
+      } catch (e) {
+        // Removed behind our back: make it again.
+        if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+        await mkdir(dir, { recursive: true });
+        await rename(tmp, target);
+      }
     } catch (e) {
       await unlink(tmp).catch(() => {});
       throw e;
