@@ -103,9 +103,15 @@ export function narBridgeHandler(
   };
 }
 
+/** Rendered narinfos kept this long: a PathInfo only changes when signatures are added. */
+const NARINFO_TTL_MS = 10_000;
+const NARINFO_CACHE_MAX = 10_000;
+
 class Bridge {
   readonly #o: NarBridgeOptions;
   readonly #pending: PendingNars;
+  /** hash part -> rendered narinfo, so hot paths skip the lookup, decode and signing. */
+  readonly #narinfos = new Map<string, { body: Buffer; until: number }>();
 
   constructor(o: NarBridgeOptions, pending: PendingNars) {
     this.#o = o;
@@ -164,12 +170,19 @@ class Bridge {
   }
 
   async #narinfoDownload(res: ServerResponse, name: string, head: boolean): Promise<void> {
+    const hit = this.#narinfos.get(name);
+    if (hit && hit.until > Date.now()) {
+      return reply(res, 200, hit.body, { "content-type": MIME_NARINFO }, head);
+    }
     let info = await this.#lookup(name, ".narinfo");
     if (this.#o.signingKey) info = info.sign(this.#o.signingKey);
     const zstd = this.#o.narCompression === "zstd";
     const ni = info.toNarInfo(narUrl(info.node, info.narSize) + (zstd ? "&compression=zstd" : ""));
     if (zstd) ni.compression = "zstd";
-    reply(res, 200, formatNarInfo(ni), { "content-type": MIME_NARINFO }, head);
+    const body = Buffer.from(formatNarInfo(ni));
+    if (this.#narinfos.size >= NARINFO_CACHE_MAX) this.#narinfos.clear();
+    this.#narinfos.set(name, { body, until: Date.now() + NARINFO_TTL_MS });
+    reply(res, 200, body, { "content-type": MIME_NARINFO }, head);
   }
 
   async #listing(res: ServerResponse, name: string, head: boolean): Promise<void> {
@@ -352,6 +365,7 @@ class Bridge {
       if (!ref) throw new HttpError(400, `reference ${r.baseName} is not in this cache`);
       references.push({ path: r, node: ref.node });
     }
+    this.#narinfos.delete(name);
     await this.#o.pathInfoService.put(
       new PathInfo({
         storePath: ni.storePath,

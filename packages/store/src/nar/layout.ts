@@ -201,19 +201,28 @@ export class NarLayout {
   }
 }
 
+/** Chunks fetched ahead of the one being sent: overlaps IO and decompression with sending. */
+const READ_AHEAD = 4;
+
 async function* readBlobRange(
   blobs: BlobService,
   s: Extract<NarSegment, { kind: "blob" }>,
   from: number,
   to: number,
 ): AsyncGenerator<Uint8Array> {
-  const r = await blobs.openRead(s.digest);
-  if (!r) {
-    throw new NarRenderError(
-      "blob-not-found",
-      `blob ${digestToString(s.digest)} (at ${s.path}) not found`,
-    );
+  // A chunked blob is read chunk by chunk, several at once: chunks are blobs themselves
+  // (castore-store.md §3.2), so each can be opened by its digest.
+  const stat = await blobs.stat(s.digest, { withChunks: true });
+  if (!stat) throw blobNotFound(s);
+  const chunks = stat.chunks ?? [];
+  let total = 0;
+  for (const c of chunks) total += c.size;
+  if (chunks.length > 1 && total === s.size) {
+    yield* readChunks(blobs, s, chunks, from, to);
+    return;
   }
+  const r = await blobs.openRead(s.digest);
+  if (!r) throw blobNotFound(s);
   try {
     if (r.size < s.size) {
       throw new NarRenderError(
@@ -236,6 +245,78 @@ async function* readBlobRange(
     }
   } finally {
     await r.close().catch(() => {});
+  }
+}
+
+function blobNotFound(s: Extract<NarSegment, { kind: "blob" }>): NarRenderError {
+  return new NarRenderError(
+    "blob-not-found",
+    `blob ${digestToString(s.digest)} (at ${s.path}) not found`,
+  );
+}
+
+async function readChunk(blobs: BlobService, digest: B3Digest, size: number, path: string) {
+  const r = await blobs.openRead(digest);
+  if (!r) {
+    throw new NarRenderError(
+      "blob-not-found",
+      `chunk ${digestToString(digest)} (at ${path}) not found`,
+    );
+  }
+  try {
+    const parts: Uint8Array[] = [];
+    let n = 0;
+    for await (const p of r) {
+      parts.push(p);
+      n += p.length;
+    }
+    if (n !== size) {
+      throw new NarRenderError(
+        "size-mismatch",
+        `chunk ${digestToString(digest)} (at ${path}) has ${n} bytes, not ${size}`,
+      );
+    }
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  } finally {
+    await r.close().catch(() => {});
+  }
+}
+
+async function* readChunks(
+  blobs: BlobService,
+  s: Extract<NarSegment, { kind: "blob" }>,
+  chunks: readonly { digest: B3Digest; size: number }[],
+  from: number,
+  to: number,
+): AsyncGenerator<Uint8Array> {
+  // The chunks overlapping [from, to), with their offsets in the blob.
+  const wanted: { digest: B3Digest; size: number; start: number }[] = [];
+  let start = 0;
+  for (const c of chunks) {
+    if (start + c.size > from && start < to) wanted.push({ ...c, start });
+    start += c.size;
+  }
+  const pending: Promise<Uint8Array>[] = [];
+  let next = 0;
+  const fill = () => {
+    while (next < wanted.length && pending.length < READ_AHEAD) {
+      const w = wanted[next++]!;
+      const p = readChunk(blobs, w.digest, w.size, s.path);
+      p.catch(() => {}); // surfaced when awaited in order
+      pending.push(p);
+    }
+  };
+  try {
+    for (const w of wanted) {
+      fill();
+      const data = await pending.shift()!;
+      const a = Math.max(from, w.start) - w.start;
+      const b = Math.min(to, w.start + w.size) - w.start;
+      yield a === 0 && b === data.length ? data : data.subarray(a, b);
+    }
+  } finally {
+    // Abandoned early: let the chunks still in flight settle unobserved.
+    for (const p of pending) p.catch(() => {});
   }
 }
 
