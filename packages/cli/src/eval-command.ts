@@ -9,7 +9,9 @@ import { UsageError } from "./errors.ts";
 import type { EvalJob } from "./eval-worker.ts";
 
 /** Stack for the evaluation thread (virtual memory; only what is used is committed). */
-const STACK_MB = 512;
+const STACK_MB = 192;
+/** Young-generation (nursery) size of the evaluation thread. */
+const YOUNG_MB = 16;
 
 interface Parsed {
   file: string | null;
@@ -126,9 +128,8 @@ export async function runEval(argv: string[], io: CommandIO): Promise<number> {
     workerData: job,
     resourceLimits: {
       stackSizeMb: STACK_MB,
-      ...(process.env.TVIX_YOUNG_MB
-        ? { maxYoungGenerationSizeMb: Number(process.env.TVIX_YOUNG_MB) }
-        : {}),
+      // A modest young generation keeps peak memory down (the default grows it to 64 MiB+).
+      maxYoungGenerationSizeMb: Number(process.env.TVIX_YOUNG_MB || YOUNG_MB),
     },
     stdout: false,
     stderr: false,

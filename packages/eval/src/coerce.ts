@@ -133,6 +133,12 @@ export function copyPathToStore(path: string, pos: Pos | null = null, name?: str
     const i = rest.indexOf("/");
     return i < 0 ? path : path.slice(0, state.storeDir.length + 1 + i);
   }
+  const hook = state.io.importPath;
+  if (hook !== undefined) {
+    const out = hook.call(state.io, path, name ?? baseName(path));
+    if (name === undefined) state.storeCache.set(path, out);
+    return out;
+  }
   let nar: Uint8Array;
   try {
     nar = narOf(path);

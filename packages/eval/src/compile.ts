@@ -385,15 +385,11 @@ class Compiler {
         break;
       }
       case N_LAMBDA: {
+        // A thunk, as in CppNix (unforced, it prints as <CODE>); the name is kept for traces.
         const info = this.compileLambda(e, scope, name);
-        return (env) => new Lambda(info, env);
+        const mk: Code = (env) => new Lambda(info, env);
+        return (env) => new Thunk(mk, env);
       }
-      case N_ATTRS:
-        if (!recInit && !e.rec && e.dynamic.length === 0) return this.compile(e, scope);
-        break;
-      case N_LIST:
-        if (!recInit) return this.compile(e, scope);
-        break;
     }
     const code = this.compile(e, scope);
     return (env) => new Thunk(code, env);

@@ -40,6 +40,7 @@ export class Evaluator {
       importCache: new Map(),
       storeCache: new Map(),
       evalFile: (path, scope) => this.evalFile(path, scope),
+      evalText: (source) => this.evalSource(source, "/"),
       currentSystem: options.currentSystem ?? "x86_64-linux",
       pure: options.pure ?? false,
       traceVerbose: false,

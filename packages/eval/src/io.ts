@@ -35,6 +35,12 @@ export interface EvalIO {
   currentTime(): number;
   /** Writes a diagnostic line (a byte string, newline included) to standard error. */
   stderr(text: string): void;
+  /**
+   * Optional host hook: copies `path` into the store under `name` (as `nix-store --add`) and
+   * returns the store path. Used when a path value is coerced with copy-to-store; without it the
+   * evaluator only computes the store path from the path's NAR.
+   */
+  importPath?(path: string, name: string): string;
 }
 
 type Node =

@@ -42,6 +42,8 @@ export interface EvalState {
   storeCache: Map<string, string>;
   /** Compiles and evaluates a file (set by the evaluator). */
   evalFile: (path: string, scope: NixAttrs | null) => Value;
+  /** Evaluates Nix source in the base environment (for Nix-coded builtins). */
+  evalText: (source: import("./source.ts").Source) => Value;
   /** Prints a value for traces/errors (CppNix's `print.cc` style). */
   currentSystem: string;
   pure: boolean;

@@ -8,3 +8,5 @@ import "./context.ts";
 import "./hash.ts";
 import "./files.ts";
 import "./xml.ts";
+import "./derivation.ts";
+import "./toml.ts";

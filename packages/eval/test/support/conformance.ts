@@ -5,8 +5,9 @@
  * NIX_PATH=<nix_tests>/dir3:<nix_tests>/dir4 and the case's `.flags`, compared with `.exp`
  * (trailing whitespace trimmed) or `.exp.xml` (exactly, via toXML).
  *
- * Like Tvix's runner, a test-only `derivation` is registered that returns its argument plus
- * fixed `outPath`/`drvPath`/`type`, so cases that only need a derivation-shaped value can run.
+ * The evaluator's own `derivation` (derivationStrict computes paths without a store) is used;
+ * TVIX_MOCK_DERIVATION=1 registers Tvix's test-only mock instead (argument plus fixed
+ * `outPath`/`drvPath`/`type`).
  *
  * Run directly for a report: `node packages/eval/test/support/conformance.ts [SUBSTRING]`.
  * The working directory is passed to the evaluator (workers cannot chdir).
@@ -109,7 +110,7 @@ export function runCase(dir: string, file: string, root: string): CaseResult {
         parseEntry(`${nixTests}/dir3`, dir),
         parseEntry(`${nixTests}/dir4`, dir),
       ],
-      extraBuiltins: mockDerivation(),
+      extraBuiltins: process.env.TVIX_MOCK_DERIVATION === "1" ? mockDerivation() : undefined,
     });
   } catch (e) {
     let msg: string;

@@ -156,6 +156,7 @@ export class ProgramGen {
         ])();
       case "str":
         return r.pick([
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: Nix interpolation in generated code
           () => `"${r.pick(["p", "", "\\n", "-"])}\${${g("str")}}${r.pick(["s", "", "\\${x}"])}"`,
           () => `(${g("str")} + ${g("str")})`,
           () => `(toString ${g(r.pick(["int", "list", "bool", "float"] as Ty[]))})`,

@@ -1,0 +1,88 @@
+/**
+ * `tvix eval` end to end: output modes, -A/--arg/--argstr/-I, errors with code frames, and the
+ * resource limits (infinite recursion, unbounded recursion, a 10-million-element list folded
+ * with foldl') that must give results or clean errors, never a Node crash.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { runTvix } from "../../../test-support/index.ts";
+
+function evalOk(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): string {
+  const r = runTvix(["eval", ...args], { cwd: opts.cwd, env: { ...process.env, ...opts.env } });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.toString("utf8");
+}
+
+describe("tvix eval", () => {
+  it("prints values as nix-instantiate --eval does", () => {
+    assert.equal(evalOk(["-E", "{ a = 1 + 1; b = [ 1 2.5 ]; }"]), "{ a = <CODE>; b = <CODE>; }\n");
+    assert.equal(
+      evalOk([
+        "--strict",
+        "-E",
+        '{ a = 1 + 1; b = [ 1 2.5 ("x\\n$" + "{") ]; c = x: x; d = builtins.add; }',
+      ]),
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Nix source
+      '{ a = 2; b = [ 1 2.5 "x\\n\\${" ]; c = <LAMBDA>; d = <PRIMOP>; }\n',
+    );
+    assert.equal(evalOk(["--strict", "-E", "let x = [ 1 ]; in [ x x ]"]), "[ [ 1 ] «repeated» ]\n");
+    assert.equal(
+      evalOk(["--json", "--strict", "-E", '{ a = [ 1 "b" null ]; f = 1.5; }']),
+      '{"a":[1,"b",null],"f":1.5}\n',
+    );
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Nix source
+    assert.equal(evalOk(["--raw", "-E", '"a${toString 1}"']), "a1");
+  });
+
+  it("supports -A, --arg, --argstr and -I", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tvix-eval-"));
+    writeFileSync(join(dir, "f.nix"), "{ x ? 1, y }: { r = { s = [ x y ]; }; }");
+    writeFileSync(join(dir, "lib.nix"), "42");
+    assert.equal(
+      evalOk(["--strict", "f.nix", "--arg", "x", "2", "--argstr", "y", "s"], { cwd: dir }),
+      '{ r = { s = [ 2 "s" ]; }; }\n',
+    );
+    assert.equal(evalOk(["f.nix", "-A", "r.s.1", "--argstr", "y", "z"], { cwd: dir }), '"z"\n');
+    assert.equal(evalOk(["-I", `foo=${dir}`, "-E", "import <foo/lib.nix>"]), "42\n");
+    assert.equal(evalOk(["-E", "import <lib.nix>"], { env: { NIX_PATH: dir } }), "42\n");
+  });
+
+  it("reports errors with a code frame and a trace, exit 1", () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Nix source
+    const r = runTvix(["eval", "-E", 'let f = x: throw "no ${x}"; in f "way"']);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /error: no way/);
+    assert.match(r.stderr, /while calling 'f'/);
+    assert.match(r.stderr, /\^/);
+  });
+
+  it("turns infinite recursion into an error", () => {
+    const r = runTvix(["eval", "-E", "let x = x; in x"]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /infinite recursion encountered/);
+  });
+
+  it("survives unbounded recursion with a clean error", { timeout: 60_000 }, () => {
+    const r = runTvix(["eval", "-E", "let f = n: 1 + f (n + 1); in f 0"]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /stack overflow/);
+    assert.doesNotMatch(r.stderr, /at .*\.ts:\d+/);
+  });
+
+  it("handles deep (but finite) recursion", { timeout: 60_000 }, () => {
+    assert.equal(
+      evalOk(["-E", "let f = n: if n == 0 then 0 else 1 + f (n - 1); in f 100000"]),
+      "100000\n",
+    );
+  });
+
+  it("folds a 10-million-element list", { timeout: 100_000 }, () => {
+    assert.equal(
+      evalOk(["-E", "builtins.foldl' (a: b: a + b) 0 (builtins.genList (x: x) 10000000)"]),
+      "49999995000000\n",
+    );
+  });
+});
