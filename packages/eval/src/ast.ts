@@ -352,11 +352,17 @@ export class Call {
   fn: Expr;
   /** `f a b` is one call with two arguments, as in CppNix. */
   args: Expr[];
-  constructor(start: number, end: number, fn: Expr, args: Expr[]) {
+  /**
+   * Made by the "cursed or" (`f or`: f applied to a variable named `or`), which CppNix
+   * deprecates. Such a call is never merged into a desugared operator call when printed.
+   */
+  cursedOr: boolean;
+  constructor(start: number, end: number, fn: Expr, args: Expr[], cursedOr = false) {
     this.start = start;
     this.end = end;
     this.fn = fn;
     this.args = args;
+    this.cursedOr = cursedOr;
   }
 }
 

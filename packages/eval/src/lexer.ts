@@ -175,6 +175,14 @@ export class Lexer {
   private readonly pipeOperators: boolean;
   private states: number[] = [S_INITIAL];
   private readonly interner: Interner;
+  // Scans that later tokens would repeat, cached so that `a.b.c.d...` or `1.1.1...` stays linear:
+  // a maximal run of path (or URI scheme) characters ends at the same place from any point in it.
+  private pathRunStart = -1;
+  private pathRunEnd = -1;
+  private schemeRunStart = -1;
+  private schemeRunEnd = -1;
+  /** A `/*` at or after this offset has no closing `*\/` (so it is not a comment). */
+  private noCommentCloseFrom = -1;
 
   constructor(src: Uint8Array, options: LexerOptions = {}) {
     this.src = src;
@@ -242,8 +250,13 @@ export class Lexer {
           p++;
         }
       } else if (c === CH_SLASH && src[p + 1] === CH_STAR) {
+        if (this.noCommentCloseFrom >= 0 && p >= this.noCommentCloseFrom) break;
         const close = commentEnd(src, p + 2, len);
-        if (close < 0) break; // unterminated: not a comment, lexes as `/` then `*`
+        if (close < 0) {
+          // Unterminated: not a comment; lexes as `/` then `*`.
+          this.noCommentCloseFrom = p;
+          break;
+        }
         p = close;
       } else break;
     }
@@ -424,8 +437,14 @@ export class Lexer {
     const src = this.src;
     const len = this.len;
     // Run of path characters, then possibly `/segment`s.
-    let run = start;
-    while (run < len && CLS[src[run]] & C_PATH) run++;
+    let run: number;
+    if (start > this.pathRunStart && start < this.pathRunEnd) run = this.pathRunEnd;
+    else {
+      run = start;
+      while (run < len && CLS[src[run]] & C_PATH) run++;
+      this.pathRunStart = start;
+      this.pathRunEnd = run;
+    }
     let pathEnd = -1;
     let segEnd = -1;
     if (run < len && src[run] === CH_SLASH) {
@@ -434,8 +453,14 @@ export class Lexer {
     }
     let uriEnd = -1;
     if (letter) {
-      let q = start + 1;
-      while (q < len && CLS[src[q]] & C_SCHEME) q++;
+      let q: number;
+      if (start > this.schemeRunStart && start < this.schemeRunEnd) q = this.schemeRunEnd;
+      else {
+        q = start + 1;
+        while (q < len && CLS[src[q]] & C_SCHEME) q++;
+        this.schemeRunStart = start;
+        this.schemeRunEnd = q;
+      }
       if (q < len && src[q] === 58) {
         let r = q + 1;
         while (r < len && CLS[src[r]] & C_URI) r++;

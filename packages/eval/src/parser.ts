@@ -246,6 +246,8 @@ class Parser {
   private rCount = 0;
 
   private depth = 0;
+  /** Brackets opened and not yet closed by the tokens consumed so far (for error recovery). */
+  private nest = 0;
   private readonly bindingErrors: BindingErrors;
 
   constructor(source: Source, options: ParserOptions) {
@@ -284,7 +286,9 @@ class Parser {
         } else throw e;
       }
     }
-    const errors = this.errors.concat(this.lx.errors);
+    // By position; at equal positions the lexer's error first (CppNix's lexer throws before the
+    // parser sees the token).
+    const errors = this.lx.errors.concat(this.errors);
     errors.sort((a, b) => a.start - b.start);
     if (errors.length > this.maxErrors) errors.length = this.maxErrors;
     return { expr: errors.length === 0 ? expr : expr, errors };
@@ -293,6 +297,10 @@ class Parser {
   // ---- tokens ----
 
   private advance(): void {
+    const k = this.t;
+    if (k === T.T_LPAREN || k === T.T_LBRACK || k === T.T_LBRACE || k === T.T_DOLLAR_CURLY)
+      this.nest++;
+    else if (k === T.T_RPAREN || k === T.T_RBRACK || k === T.T_RBRACE) this.nest--;
     this.prevEnd = this.te;
     if (this.rCount > 0) {
       const h = this.rHead;
@@ -344,6 +352,9 @@ class Parser {
 
   /** Records "syntax error, unexpected X[, expecting A or B]" at the current token and aborts. */
   private syntaxError(expected: number[] = []): never {
+    // A second error at the same place is a consequence of the first (typically at end of input).
+    const last = this.errors[this.errors.length - 1];
+    if (last !== undefined && last.kind === ERR_SYNTAX && last.start === this.ts) throw ABORT;
     let msg = `syntax error, unexpected ${T.TOKEN_NAMES[this.t]}`;
     // Bison names at most four alternatives.
     if (expected.length > 0 && expected.length <= 4) {
@@ -373,26 +384,20 @@ class Parser {
   }
 
   /**
-   * Error recovery: skips tokens up to `until` at bracket depth 0 (consuming it) or up to a
-   * closing bracket that belongs to an enclosing construct, or `stop` tokens (not consumed).
+   * Error recovery: skips tokens until, back at bracket nesting `base` (that of the recovery
+   * point), the token is `until` (consumed), `stop` (not consumed) or a closing bracket (which
+   * belongs to an enclosing construct); anything inside brackets opened since is skipped whole.
    */
-  private skip(until: number, stop = -1, stop2 = -1): void {
-    let nest = 0;
+  private skip(until: number, base: number, stop = -1): void {
     for (;;) {
       const k = this.t;
       if (k === T.T_EOF) return;
-      if (nest === 0) {
+      if (this.nest <= base) {
         if (k === until) {
           this.advance();
           return;
         }
-        if (k === stop || k === stop2) return;
-      }
-      if (k === T.T_LPAREN || k === T.T_LBRACK || k === T.T_LBRACE || k === T.T_DOLLAR_CURLY)
-        nest++;
-      else if (k === T.T_RPAREN || k === T.T_RBRACK || k === T.T_RBRACE) {
-        if (nest === 0) return;
-        nest--;
+        if (k === stop || k === T.T_RPAREN || k === T.T_RBRACK || k === T.T_RBRACE) return;
       }
       this.advance();
     }
@@ -400,7 +405,11 @@ class Parser {
 
   // ---- expressions ----
 
-  /** expr / expr_function */
+  /**
+   * expr / expr_function. The common case (an operator expression) goes straight to `parseOp`:
+   * each nesting level of `( ... )` costs four JS frames (parseExpr, parseOp, parseApp,
+   * parseSimple), which is what bounds the depth the default stack allows.
+   */
   private parseExpr(): Expr {
     if (++this.depth > this.maxDepth) this.tooDeep();
     let e: Expr;
@@ -409,38 +418,40 @@ class Parser {
         const k = this.peek(1);
         if (k === T.T_COLON) e = this.parseSimpleLambda();
         else if (k === T.T_AT) e = this.parseArgAtFormals();
-        else e = this.parseIf();
+        else e = this.parsePipe(this.parseOp(0));
         break;
       }
       case T.T_LBRACE:
-        e = this.isFormals() ? this.parseFormalsLambda() : this.parseIf();
+        e = this.isFormals() ? this.parseFormalsLambda() : this.parsePipe(this.parseOp(0));
         break;
-      case T.T_ASSERT: {
-        const start = this.ts;
-        this.advance();
-        const cond = this.parseExpr();
-        this.expect(T.T_SEMI);
-        const body = this.parseExpr();
-        e = new AssertNode(start, body.end, cond, body);
+      case T.T_ASSERT:
+      case T.T_WITH:
+        e = this.parseAssertWith();
         break;
-      }
-      case T.T_WITH: {
-        const start = this.ts;
-        this.advance();
-        const env = this.parseExpr();
-        this.expect(T.T_SEMI);
-        const body = this.parseExpr();
-        e = new With(start, body.end, env, body);
-        break;
-      }
       case T.T_LET:
-        e = this.peek(1) === T.T_LBRACE ? this.parseIf() : this.parseLet();
+        e = this.peek(1) === T.T_LBRACE ? this.parsePipe(this.parseOp(0)) : this.parseLet();
+        break;
+      case T.T_IF:
+        e = this.parseIf();
         break;
       default:
-        e = this.parseIf();
+        e = this.parsePipe(this.parseOp(0));
     }
     this.depth--;
     return e;
+  }
+
+  /** ASSERT expr ';' expr_function | WITH expr ';' expr_function */
+  private parseAssertWith(): Expr {
+    const assert = this.t === T.T_ASSERT;
+    const start = this.ts;
+    this.advance();
+    const first = this.parseExpr();
+    this.expect(T.T_SEMI);
+    const body = this.parseExpr();
+    return assert
+      ? new AssertNode(start, body.end, first, body)
+      : new With(start, body.end, first, body);
   }
 
   private isFormals(): boolean {
@@ -566,7 +577,9 @@ class Parser {
     const start = this.ts;
     this.advance(); // let
     const attrs = new Attrs(start, start, false);
+    if (++this.depth > this.maxDepth) this.tooDeep();
     this.parseBinds(attrs, T.T_IN);
+    this.depth--;
     attrs.end = this.prevEnd;
     if (this.t !== T.T_IN)
       this.syntaxError([T.T_ID, T.T_OR_KW, T.T_INHERIT, T.T_DOLLAR_CURLY, T.T_DQUOTE, T.T_IN]);
@@ -577,9 +590,8 @@ class Parser {
     return new Let(start, body.end, attrs, body);
   }
 
-  /** expr_if */
+  /** IF expr THEN expr ELSE expr */
   private parseIf(): Expr {
-    if (this.t !== T.T_IF) return this.parsePipe();
     const start = this.ts;
     this.advance();
     const cond = this.parseExpr();
@@ -590,9 +602,8 @@ class Parser {
     return new If(start, els.end, cond, then, els);
   }
 
-  /** expr_pipe_from / expr_pipe_into / expr_op */
-  private parsePipe(): Expr {
-    let left = this.parseOp(0);
+  /** expr_pipe_from / expr_pipe_into: `left` is the first expr_op. */
+  private parsePipe(left: Expr): Expr {
     if (this.t === T.T_PIPE_INTO) {
       while (this.t === T.T_PIPE_INTO) {
         this.advance();
@@ -615,11 +626,27 @@ class Parser {
     return left;
   }
 
-  /** expr_op by precedence climbing: binary operators of precedence >= minPrec. */
+  /**
+   * expr_op by precedence climbing: a prefix-operator or application operand, then binary
+   * operators of precedence >= minPrec. Left-associative chains are built by the loop, so they
+   * do not deepen the recursion (consumers walk such left spines iteratively).
+   */
   private parseOp(minPrec: number): Expr {
     if (++this.depth > this.maxDepth) this.tooDeep();
-    const depth0 = this.depth;
-    let left = this.parsePrefixed();
+    let left: Expr;
+    const t = this.t;
+    if (t === T.T_BANG) {
+      const start = this.ts;
+      this.advance();
+      // `!` has lower precedence than + - * / ++ ?, so `!a + b` is `!(a + b)`.
+      const e = this.parseOp(PREC_NOT + 1);
+      left = new Not(start, e.end, e);
+    } else if (t === T.T_MINUS) {
+      const start = this.ts;
+      this.advance();
+      const e = this.parseOp(PREC_NEGATE + 1);
+      left = new Neg(start, e.end, e);
+    } else left = this.parseApp();
     for (;;) {
       const tok = this.t;
       const prec = BIN_PREC[tok];
@@ -634,37 +661,16 @@ class Parser {
         left = new Binary(left.start, right.end, BIN_OP[tok], left, right, opStart);
         if (NON_ASSOC[tok] && BIN_PREC[this.t] === prec) this.syntaxError();
       }
-      // Each operator in a left-leaning chain deepens the tree; count it toward the limit.
-      if (++this.depth > this.maxDepth) this.tooDeep();
     }
-    this.depth = depth0 - 1;
+    this.depth--;
     return left;
-  }
-
-  /** '!' expr_op, '-' expr_op, or expr_app */
-  private parsePrefixed(): Expr {
-    const t = this.t;
-    if (t === T.T_BANG) {
-      const start = this.ts;
-      this.advance();
-      // `!` has lower precedence than + - * / ++ ?, so `!a + b` is `!(a + b)`.
-      const e = this.parseOp(PREC_NOT + 1);
-      return new Not(start, e.end, e);
-    }
-    if (t === T.T_MINUS) {
-      const start = this.ts;
-      this.advance();
-      const e = this.parseOp(PREC_NEGATE + 1);
-      return new Neg(start, e.end, e);
-    }
-    return this.parseApp();
   }
 
   /** expr_app: one or more expr_select, applied left to right. */
   private parseApp(): Expr {
-    let fn = this.parseSelect();
+    let fn = this.selectSuffix(this.parseSimple());
     while (STARTS_SELECT[this.t]) {
-      const arg = this.parseSelect();
+      const arg = this.selectSuffix(this.parseSimple());
       fn = this.makeCall(fn, arg);
     }
     return fn;
@@ -680,25 +686,25 @@ class Parser {
     return new Call(fn.start, Math.max(fn.end, arg.end), fn, [arg]);
   }
 
-  /** expr_select */
-  private parseSelect(): Expr {
-    const e = this.parseSimple();
-    if (this.t === T.T_DOT) {
+  /** The rest of an expr_select after its expr_simple `e`: `.a.b [or d]`, or the cursed `or`. */
+  private selectSuffix(e: Expr): Expr {
+    const t = this.t;
+    if (t === T.T_DOT) {
       this.advance();
       const path = this.parseAttrPath();
       if (this.t === T.T_OR_KW) {
         this.advance();
         if (++this.depth > this.maxDepth) this.tooDeep();
-        const def = this.parseSelect();
+        const def = this.selectSuffix(this.parseSimple());
         this.depth--;
         return new Select(e.start, def.end, e, path, def);
       }
       return new Select(e.start, this.prevEnd, e, path, null);
     }
-    if (this.t === T.T_OR_KW) {
+    if (t === T.T_OR_KW) {
       // The "cursed or": `f or` applies f to a variable named `or` (Nixpkgs once had one).
       this.advance();
-      return new Call(e.start, this.prevEnd, e, [new Var(e.start, this.prevEnd, "or")]);
+      return new Call(e.start, this.prevEnd, e, [new Var(e.start, this.prevEnd, "or")], true);
     }
     return e;
   }
@@ -745,16 +751,20 @@ class Parser {
   private parseInterpolation(): Expr {
     const start = this.ts;
     this.advance();
+    // Strings around interpolations cost extra stack per nesting level; count them.
+    if (++this.depth > this.maxDepth) this.tooDeep();
     const depth = this.depth;
+    const base = this.nest;
     try {
       const e = this.parseExpr();
       if (this.t !== T.T_RBRACE) this.syntaxError([T.T_RBRACE]);
       this.advance();
+      this.depth--;
       return e;
     } catch (err) {
       if (err !== ABORT) throw err;
-      this.depth = depth;
-      this.skip(T.T_RBRACE);
+      this.depth = depth - 1;
+      this.skip(T.T_RBRACE, base);
       return new ErrorNode(start, this.prevEnd);
     }
   }
@@ -800,6 +810,7 @@ class Parser {
       case T.T_LPAREN: {
         this.advance();
         const depth = this.depth;
+        const base = this.nest;
         try {
           const e = this.parseExpr();
           if (this.t !== T.T_RPAREN) this.syntaxError([T.T_RPAREN]);
@@ -808,7 +819,7 @@ class Parser {
         } catch (err) {
           if (err !== ABORT) throw err;
           this.depth = depth;
-          this.skip(T.T_RPAREN);
+          this.skip(T.T_RPAREN, base);
           return new ErrorNode(start, this.prevEnd);
         }
       }
@@ -839,14 +850,15 @@ class Parser {
     const elems: Expr[] = [];
     if (++this.depth > this.maxDepth) this.tooDeep();
     const depth = this.depth;
+    const base = this.nest;
     try {
-      while (STARTS_SELECT[this.t]) elems.push(this.parseSelect());
+      while (STARTS_SELECT[this.t]) elems.push(this.selectSuffix(this.parseSimple()));
       if (this.t !== T.T_RBRACK) this.syntaxError();
       this.advance();
     } catch (err) {
       if (err !== ABORT) throw err;
       this.depth = depth;
-      this.skip(T.T_RBRACK);
+      this.skip(T.T_RBRACK, base);
       elems.push(new ErrorNode(start, this.prevEnd));
     }
     this.depth--;
@@ -870,6 +882,7 @@ class Parser {
   /** binds: bindings and inherits until something else; recovers at `;`. */
   private parseBinds(attrs: Attrs, terminator: number): void {
     const depth = this.depth;
+    const base = this.nest;
     for (;;) {
       const k = this.t;
       try {
@@ -880,7 +893,7 @@ class Parser {
       } catch (err) {
         if (err !== ABORT) throw err;
         this.depth = depth;
-        this.skip(T.T_SEMI, terminator);
+        this.skip(T.T_SEMI, base, terminator);
       }
     }
   }

@@ -69,6 +69,11 @@ export interface PrintParseOptions {
   dialect?: typeof DIALECT_CURRENT | typeof DIALECT_NIX_2_8;
   /** nix-2.8 only: rank of a name in Nix 2.8's symbol table (smaller = created earlier). */
   symbolOrder?: (name: string) => number;
+  /**
+   * nix-2.8 only, for tests: chooses the next `let` binding or formal to print from those left
+   * (given in source order), seeing the output so far. Overrides `symbolOrder`.
+   */
+  pickNext?: (remaining: readonly string[], printedSoFar: string) => string;
 }
 
 /** The `--parse` text of an expression (without the trailing newline). */
@@ -99,10 +104,31 @@ class Printer {
   out = "";
   private readonly v28: boolean;
   private readonly symbolOrder: ((name: string) => number) | undefined;
+  private readonly pickNext: PrintParseOptions["pickNext"];
 
   constructor(options: PrintParseOptions) {
     this.v28 = options.dialect === DIALECT_NIX_2_8;
     this.symbolOrder = options.symbolOrder;
+    this.pickNext = options.pickNext;
+  }
+
+  /** Names of a 2.8 `let` or formals list in the order to print them. */
+  private order28<T>(items: T[], name: (x: T) => string, print: (x: T) => void): void {
+    const pick = this.pickNext;
+    if (pick) {
+      const left = [...items];
+      while (left.length > 0) {
+        const chosen = pick(left.map(name), this.out);
+        let i = left.findIndex((x) => name(x) === chosen);
+        if (i < 0) i = 0;
+        print(left[i]);
+        left.splice(i, 1);
+      }
+      return;
+    }
+    const order = this.symbolOrder;
+    const sorted = order ? [...items].sort((a, b) => order(name(a)) - order(name(b))) : items;
+    for (const x of sorted) print(x);
   }
 
   private str(s: string): void {
@@ -236,28 +262,26 @@ class Printer {
     }
   }
 
+  /**
+   * A binary operator. Printed as PREFIX first MIDDLE second SUFFIX, where `first` is the left
+   * operand except for `>` and `<=` (which swap). Left-leaning chains (`a + b + c + ...`, any
+   * length) are printed with a loop over the spine of `first` operands instead of recursion.
+   */
   private binary(e: Binary): void {
-    const infix = INFIX[e.op];
-    if (infix !== undefined) {
-      this.out += "(";
-      this.expr(e.left);
-      this.out += infix;
-      this.expr(e.right);
-      this.out += ")";
-      return;
+    const spine: Binary[] = [];
+    let cur: Expr = e;
+    while (cur.kind === N_BINARY) {
+      spine.push(cur);
+      cur = binaryFirst(cur);
     }
-    if (e.op === OP_LE || e.op === OP_GE) {
-      // a <= b is !(b < a); a >= b is !(a < b)
-      this.out += "(! (__lessThan ";
-      this.expr(e.op === OP_LE ? e.right : e.left);
-      this.out += " ";
-      this.expr(e.op === OP_LE ? e.left : e.right);
-      this.out += "))";
-      return;
+    for (const b of spine) this.out += binaryPrefix(b);
+    this.expr(cur);
+    for (let i = spine.length - 1; i >= 0; i--) {
+      const b = spine[i];
+      this.out += INFIX[b.op] ?? " ";
+      this.expr(binarySecond(b));
+      this.out += b.op === OP_LE || b.op === OP_GE ? "))" : ")";
     }
-    this.out += "(";
-    this.callHead(e);
-    this.out += ")";
   }
 
   /** True for nodes that CppNix represents as an ExprCall (so applying them adds arguments). */
@@ -279,25 +303,19 @@ class Printer {
       this.out += "__findFile __nixPath ";
       this.str(e.path);
     } else if (e.kind === N_BINARY) {
-      const name =
-        e.op === OP_SUB
-          ? "__sub"
-          : e.op === OP_MUL
-            ? "__mul"
-            : e.op === OP_DIV
-              ? "__div"
-              : "__lessThan";
-      const swap = e.op === OP_GT;
-      this.out += `${name} `;
-      this.expr(swap ? e.right : e.left);
+      // `(` + head, so that arguments can follow before the `)`.
+      this.out += binaryPrefix(e).slice(1);
+      this.expr(binaryFirst(e));
       this.out += " ";
-      this.expr(swap ? e.left : e.right);
+      this.expr(binarySecond(e));
     } else this.expr(e);
   }
 
   private call(e: Call): void {
     this.out += "(";
-    if (this.isCallLike(e.fn)) this.callHead(e.fn);
+    // CppNix adds arguments to an existing call (`(a - b) c` is `(__sub a b c)`), except that the
+    // cursed `or` always makes a new call.
+    if (!e.cursedOr && this.isCallLike(e.fn)) this.callHead(e.fn);
     else this.expr(e.fn);
     for (const a of e.args) {
       this.out += " ";
@@ -311,14 +329,8 @@ class Printer {
     const f = e.formals;
     if (f) {
       this.out += "{ ";
-      let entries = f.entries;
-      if (this.v28) {
-        const order = this.symbolOrder;
-        if (order) entries = [...entries].sort((a, b) => order(a.name) - order(b.name));
-      } else
-        entries = [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       let first = true;
-      for (const formal of entries) {
+      const printFormal = (formal: (typeof f.entries)[number]) => {
         if (!first) this.out += ", ";
         first = false;
         this.out += formal.name;
@@ -326,6 +338,11 @@ class Printer {
           this.out += " ? ";
           this.expr(formal.default);
         }
+      };
+      if (this.v28) this.order28(f.entries, (x) => x.name, printFormal);
+      else {
+        const sorted = [...f.entries].sort((a, b) => compareBytes(a.name, b.name));
+        for (const formal of sorted) printFormal(formal);
       }
       if (f.ellipsis) {
         if (!first) this.out += ", ";
@@ -402,13 +419,7 @@ class Printer {
   }
 
   private bindings28(a: Attrs, isLet: boolean): void {
-    let names = [...a.attrs.keys()];
-    if (!isLet) names.sort(compareBytes);
-    else if (this.symbolOrder) {
-      const order = this.symbolOrder;
-      names = names.sort((x, y) => order(x) - order(y));
-    }
-    for (const n of names) {
+    const printOne = (n: string) => {
       const d = a.attrs.get(n)!;
       if (d.kind === DEF_INHERITED) {
         this.out += "inherit ";
@@ -426,7 +437,10 @@ class Printer {
         } else this.expr(d.value);
         this.out += "; ";
       }
-    }
+    };
+    const names = [...a.attrs.keys()];
+    if (isLet) this.order28(names, (n) => n, printOne);
+    else for (const n of names.sort(compareBytes)) printOne(n);
     this.dynamicBindings(a);
   }
 
@@ -439,6 +453,29 @@ class Printer {
       this.out += "; ";
     }
   }
+}
+
+/** Operator names of the operators CppNix turns into calls. */
+const CALLED: string[] = [];
+CALLED[OP_SUB] = "__sub";
+CALLED[OP_MUL] = "__mul";
+CALLED[OP_DIV] = "__div";
+CALLED[OP_LT] = "__lessThan";
+CALLED[OP_GT] = "__lessThan";
+
+function binaryPrefix(b: Binary): string {
+  if (INFIX[b.op] !== undefined) return "(";
+  if (b.op === OP_LE || b.op === OP_GE) return "(! (__lessThan ";
+  return `(${CALLED[b.op]} `;
+}
+
+/** The operand printed first: `a > b` is `__lessThan b a`, `a <= b` is `! (__lessThan b a)`. */
+function binaryFirst(b: Binary): Expr {
+  return b.op === OP_GT || b.op === OP_LE ? b.right : b.left;
+}
+
+function binarySecond(b: Binary): Expr {
+  return b.op === OP_GT || b.op === OP_LE ? b.left : b.right;
 }
 
 function compareBytes(a: string, b: string): number {

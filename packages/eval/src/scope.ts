@@ -8,6 +8,7 @@
  */
 import {
   type Attrs,
+  type Binary,
   DEF_INHERITED,
   DEF_PLAIN,
   type Expr,
@@ -86,8 +87,8 @@ class ScopeChecker {
         return;
       case N_SELECT:
         this.visit(e.expr);
-        for (const a of e.path) if (a.expr) this.visit(a.expr);
         if (e.default) this.visit(e.default);
+        for (const a of e.path) if (a.expr) this.visit(a.expr);
         return;
       case N_HAS_ATTR:
         this.visit(e.expr);
@@ -145,17 +146,9 @@ class ScopeChecker {
         this.use("__findFile", e.start, e.end);
         this.use("__nixPath", e.start, e.end);
         return;
-      case N_BINARY: {
-        const op = e.op;
-        this.visit(e.left);
-        this.visit(e.right);
-        if (op === OP_SUB) this.use("__sub", e.opStart, e.opStart + 1);
-        else if (op === OP_MUL) this.use("__mul", e.opStart, e.opStart + 1);
-        else if (op === OP_DIV) this.use("__div", e.opStart, e.opStart + 1);
-        else if (op === OP_LT || op === OP_GT || op === OP_LE || op === OP_GE)
-          this.use("__lessThan", e.opStart, e.opStart + 1);
+      case N_BINARY:
+        this.binary(e);
         return;
-      }
       default:
         // Literals, __curPos, InheritFrom (handled with its set), error placeholders.
         return;
@@ -163,17 +156,47 @@ class ScopeChecker {
   }
 
   /**
-   * Visits a set's (or let's) bindings; when `recursive`, its static names are in scope for the
-   * values. For a let (`keepBound`), the names stay bound for the body and are returned.
+   * In the order CppNix visits the desugared call: function, then arguments (`a > b` is
+   * `__lessThan b a`). Left-leaning chains (`a + b + c ...`, any length) are walked with a loop.
+   */
+  private binary(e: Binary): void {
+    const spine: Binary[] = [];
+    let cur: Expr = e;
+    while (cur.kind === N_BINARY) {
+      spine.push(cur);
+      const op: number = cur.op;
+      if (op === OP_SUB) this.use("__sub", cur.opStart, cur.opStart + 1);
+      else if (op === OP_MUL) this.use("__mul", cur.opStart, cur.opStart + 1);
+      else if (op === OP_DIV) this.use("__div", cur.opStart, cur.opStart + 1);
+      else if (op === OP_LT || op === OP_GT || op === OP_LE || op === OP_GE)
+        this.use("__lessThan", cur.opStart, cur.opStart + 1);
+      cur = op === OP_GT || op === OP_LE ? cur.right : cur.left;
+    }
+    this.visit(cur);
+    for (let i = spine.length - 1; i >= 0; i--) {
+      const b = spine[i];
+      this.visit(b.op === OP_GT || b.op === OP_LE ? b.left : b.right);
+    }
+  }
+
+  /**
+   * Visits a set's (or let's) bindings in CppNix's order: `inherit (e)` sources, bindings, dynamic
+   * bindings. When `recursive`, the static names are in scope for the values; `inherit x;` still
+   * looks outside. For a let (`keepBound`), the names stay bound for the body and are returned.
    */
   private attrs(a: Attrs, recursive: boolean, keepBound = false): string[] {
-    // `inherit x;` refers to the enclosing scope, so check those before binding the set's names.
-    for (const d of a.attrs.values()) if (d.kind === DEF_INHERITED) this.visit(d.value);
-    const names: string[] = [];
-    if (recursive) for (const n of a.attrs.keys()) names.push(n);
+    const names: string[] = recursive ? [...a.attrs.keys()] : [];
     for (const n of names) this.bind(n);
-    for (const d of a.attrs.values()) if (d.kind === DEF_PLAIN) this.visit(d.value);
     if (a.inheritFrom) for (const src of a.inheritFrom) this.visit(src);
+    for (const [name, d] of a.attrs) {
+      if (d.kind === DEF_PLAIN) this.visit(d.value);
+      else if (d.kind === DEF_INHERITED) {
+        // Resolved outside the set: hide the set's own binding of the name.
+        if (recursive) this.unbind(name);
+        this.visit(d.value);
+        if (recursive) this.bind(name);
+      }
+    }
     for (const d of a.dynamic) {
       this.visit(d.name);
       this.visit(d.value);
