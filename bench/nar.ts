@@ -111,6 +111,8 @@ export function ensureTree(totalBytes: number): string {
 
 interface Sample {
   ms: number;
+  /** User + system CPU time in ms, when known (all threads). */
+  cpuMs?: number;
   /** Peak RSS in KiB, when known. */
   rssKb?: number;
   out: string;
@@ -122,13 +124,14 @@ const hasGnuTime = fs.existsSync("/usr/bin/time");
 function timeCommand(cmd: string, args: string[]): Sample {
   const t = performance.now();
   const r = hasGnuTime
-    ? spawnSync("/usr/bin/time", ["-f", "%M", cmd, ...args], { maxBuffer: 1 << 26 })
+    ? spawnSync("/usr/bin/time", ["-f", "%M %U %S", cmd, ...args], { maxBuffer: 1 << 26 })
     : spawnSync(cmd, args, { maxBuffer: 1 << 26 });
   const ms = performance.now() - t;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed: ${r.stderr}`);
   const err = r.stderr.toString().trim().split("\n");
-  const rssKb = hasGnuTime ? Number(err[err.length - 1]) : undefined;
-  return { ms, rssKb, out: r.stdout.toString().trim() };
+  if (!hasGnuTime) return { ms, out: r.stdout.toString().trim() };
+  const [rss, user, sys] = err[err.length - 1]!.split(" ").map(Number);
+  return { ms, cpuMs: (user! + sys!) * 1000, rssKb: rss, out: r.stdout.toString().trim() };
 }
 
 function median(xs: number[]): number {
@@ -165,7 +168,7 @@ async function child(mode: string, tree: string): Promise<void> {
 function inProcess(mode: string, tree: string): Sample & { inner: number } {
   const s = timeCommand(process.execPath, [fileURLToPath(import.meta.url), "--child", mode, tree]);
   const j = JSON.parse(s.out) as { ms: number; rssKb: number; hash: string };
-  return { ms: s.ms, inner: j.ms, rssKb: j.rssKb, out: j.hash };
+  return { ms: s.ms, cpuMs: s.cpuMs, inner: j.ms, rssKb: j.rssKb, out: j.hash };
 }
 
 function nixAvailable(): boolean {
@@ -174,9 +177,14 @@ function nixAvailable(): boolean {
 
 export interface NarBenchRow {
   workload: string;
+  /** Median wall-clock times and their ratio (tvix / nix). */
   tvixMs: number;
   nixMs: number | undefined;
   ratio: number | undefined;
+  /** Median CPU time (user + system, all threads) and its ratio. */
+  tvixCpuMs: number | undefined;
+  nixCpuMs: number | undefined;
+  cpuRatio: number | undefined;
   tvixPeakRssMb: number | undefined;
   nix: string;
 }
@@ -248,11 +256,20 @@ export async function run(opts: NarBenchOptions = {}): Promise<NarBenchRow[]> {
     const tvixMs = median(ours.map((s) => s.ms));
     const nixMs = theirs.length ? median(theirs.map((s) => s.ms)) : undefined;
     const rss = ours.map((s) => s.rssKb).filter((x): x is number => x !== undefined);
+    const cpu = (xs: Sample[]) => {
+      const c = xs.map((s) => s.cpuMs).filter((x): x is number => x !== undefined);
+      return c.length ? median(c) : undefined;
+    };
+    const tvixCpuMs = cpu(ours);
+    const nixCpuMs = cpu(theirs);
     rows.push({
       workload: p.name,
       tvixMs,
       nixMs,
       ratio: nixMs ? tvixMs / nixMs : undefined,
+      tvixCpuMs,
+      nixCpuMs,
+      cpuRatio: tvixCpuMs && nixCpuMs ? tvixCpuMs / nixCpuMs : undefined,
       tvixPeakRssMb: rss.length ? Math.max(...rss) / 1024 : undefined,
       nix: p.nixName,
     });
@@ -264,6 +281,9 @@ export async function run(opts: NarBenchOptions = {}): Promise<NarBenchRow[]> {
     "tvix ms",
     "nix ms",
     "ratio",
+    "tvix CPU ms",
+    "nix CPU ms",
+    "CPU ratio",
     "tvix peak RSS MB",
     "compared with",
   ];
@@ -272,13 +292,17 @@ export async function run(opts: NarBenchOptions = {}): Promise<NarBenchRow[]> {
     fmt(r.tvixMs),
     fmt(r.nixMs),
     fmt(r.ratio, 2),
+    fmt(r.tvixCpuMs),
+    fmt(r.nixCpuMs),
+    fmt(r.cpuRatio, 2),
     fmt(r.tvixPeakRssMb),
     r.nix,
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
+  const last = head.length - 1;
   const line = (cells: string[]) =>
     cells
-      .map((c, i) => (i === 0 || i === 5 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .map((c, i) => (i === 0 || i === last ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
       .join("  ");
   console.log(line(head));
   for (const row of table) console.log(line(row));
