@@ -143,6 +143,29 @@ describe("tvix nar: usage and errors", () => {
   });
 });
 
+describe("tvix nar: special files", () => {
+  it("a socket is refused with a message naming it", async () => {
+    const { createServer } = await import("node:net");
+    const d = join(dir, "with-socket");
+    fs.mkdirSync(d);
+    fs.writeFileSync(join(d, "a"), "x");
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(join(d, "sock"), resolve));
+    try {
+      for (const cmd of ["dump", "hash"]) {
+        const r = await tvix(["nar", cmd, d]);
+        assert.equal(r.status, 1);
+        assert.match(
+          r.stderr,
+          /^error: file '.*\/with-socket\/sock' has an unsupported type: it is a socket\n$/,
+        );
+      }
+    } finally {
+      server.close();
+    }
+  });
+});
+
 describe("tvix nar ls", { skip: narDir ? false : conformanceMissing("nix-compat/nar") }, () => {
   it("prints the listing of the conformance NARs, from files and stdin", async () => {
     const r = await tvix(["nar", "ls", join(narDir!, "complicated.nar")]);
