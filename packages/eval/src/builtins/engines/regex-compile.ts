@@ -11,12 +11,37 @@
  * - CppNix reports "memory limit exceeded" when the NFA would exceed 100000 states, so the
  *   state count must match, including states libstdc++ creates and then leaves unused.
  *
- * The scanner keeps one token of lookahead and scans the next token as soon as the current one
- * is consumed, so a scan error may be raised before the parser acts on the token before it; the
- * order matters only for which of "invalid" and "memory limit" is reported.
+ * The tokenizer is in regex-scan.ts; this file is the grammar and the NFA construction.
  */
-import { isClass, isDigit, lookupClassName, lookupCollateName, toLower } from "./regex-ctype.ts";
+import { isClass, lookupClassName, lookupCollateName, toLower } from "./regex-ctype.ts";
 import { RegexError } from "./regex-error.ts";
+import {
+  fail,
+  Scanner,
+  SyntaxFail,
+  T_ANYCHAR,
+  T_BRACKET_BEGIN,
+  T_BRACKET_DASH,
+  T_BRACKET_END,
+  T_BRACKET_NEG_BEGIN,
+  T_CHAR_CLASS_NAME,
+  T_CLOSURE0,
+  T_CLOSURE1,
+  T_COLLSYMBOL,
+  T_COMMA,
+  T_DUP_COUNT,
+  T_EOF,
+  T_EQUIV_CLASS_NAME,
+  T_INTERVAL_BEGIN,
+  T_INTERVAL_END,
+  T_LINE_BEGIN,
+  T_LINE_END,
+  T_OPT,
+  T_OR,
+  T_ORD_CHAR,
+  T_SUBEXPR_BEGIN,
+  T_SUBEXPR_END,
+} from "./regex-scan.ts";
 
 export const OP_ACCEPT = 0;
 export const OP_MATCH = 1;
@@ -46,200 +71,6 @@ export interface Program {
   readonly matchers: readonly Uint8Array[];
   /** Number of capture groups including group 0. */
   readonly groupCount: number;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Scanner
-
-const T_EOF = 0;
-const T_ORD_CHAR = 1;
-const T_LINE_BEGIN = 2;
-const T_LINE_END = 3;
-const T_ANYCHAR = 4;
-const T_CLOSURE0 = 5;
-const T_CLOSURE1 = 6;
-const T_OPT = 7;
-const T_OR = 8;
-const T_SUBEXPR_BEGIN = 9;
-const T_SUBEXPR_END = 10;
-const T_BRACKET_BEGIN = 11;
-const T_BRACKET_NEG_BEGIN = 12;
-const T_BRACKET_END = 13;
-const T_BRACKET_DASH = 14;
-const T_INTERVAL_BEGIN = 15;
-const T_INTERVAL_END = 16;
-const T_DUP_COUNT = 17;
-const T_COMMA = 18;
-const T_COLLSYMBOL = 19;
-const T_CHAR_CLASS_NAME = 20;
-const T_EQUIV_CLASS_NAME = 21;
-
-const MODE_NORMAL = 0;
-const MODE_BRACKET = 1;
-const MODE_BRACE = 2;
-
-/** Characters that are special outside brackets in extended mode; only these may be escaped. */
-const SPECIAL = ".[\\()*+?{|^$";
-
-/** Thrown inside the compiler; `compile` turns it into a RegexError carrying the pattern. */
-class SyntaxFail {
-  readonly detail: string;
-  readonly space: boolean;
-  constructor(detail: string, space = false) {
-    this.detail = detail;
-    this.space = space;
-  }
-}
-
-function fail(detail: string): never {
-  throw new SyntaxFail(detail);
-}
-
-class Scanner {
-  private readonly src: string;
-  private pos = 0;
-  private mode = MODE_NORMAL;
-  private atBracketStart = false;
-  token = T_EOF;
-  value = "";
-
-  constructor(src: string) {
-    this.src = src;
-    this.advance();
-  }
-
-  advance(): void {
-    if (this.pos >= this.src.length) {
-      // End of input is EOF in every mode; an unterminated bracket or brace is detected by
-      // the parser when it finds EOF where it needed more.
-      this.token = T_EOF;
-      return;
-    }
-    if (this.mode === MODE_NORMAL) this.scanNormal();
-    else if (this.mode === MODE_BRACKET) this.scanBracket();
-    else this.scanBrace();
-  }
-
-  private scanNormal(): void {
-    const s = this.src;
-    const c = s[this.pos++];
-    if (c === "\0") fail("error_null");
-    if (!SPECIAL.includes(c)) {
-      this.token = T_ORD_CHAR;
-      this.value = c;
-      return;
-    }
-    switch (c) {
-      case "\\": {
-        if (this.pos >= s.length) fail("error_escape");
-        const d = s[this.pos];
-        // Only special characters may be escaped; `\d`, `\1`, `\]`... are errors.
-        if (d === "\0" || !SPECIAL.includes(d)) fail("error_escape");
-        this.pos++;
-        this.token = T_ORD_CHAR;
-        this.value = d;
-        return;
-      }
-      case "(":
-        this.token = T_SUBEXPR_BEGIN;
-        return;
-      case ")":
-        this.token = T_SUBEXPR_END;
-        return;
-      case "[":
-        this.mode = MODE_BRACKET;
-        this.atBracketStart = true;
-        if (this.pos < s.length && s[this.pos] === "^") {
-          this.pos++;
-          this.token = T_BRACKET_NEG_BEGIN;
-        } else {
-          this.token = T_BRACKET_BEGIN;
-        }
-        return;
-      case "{":
-        this.mode = MODE_BRACE;
-        this.token = T_INTERVAL_BEGIN;
-        return;
-      case "^":
-        this.token = T_LINE_BEGIN;
-        return;
-      case "$":
-        this.token = T_LINE_END;
-        return;
-      case ".":
-        this.token = T_ANYCHAR;
-        return;
-      case "*":
-        this.token = T_CLOSURE0;
-        return;
-      case "+":
-        this.token = T_CLOSURE1;
-        return;
-      case "?":
-        this.token = T_OPT;
-        return;
-      default: // "|"
-        this.token = T_OR;
-        return;
-    }
-  }
-
-  private scanBracket(): void {
-    const s = this.src;
-    const c = s[this.pos++];
-    if (c === "-") {
-      this.token = T_BRACKET_DASH;
-    } else if (c === "[") {
-      if (this.pos >= s.length) fail("error_brack");
-      const d = s[this.pos];
-      if (d === "." || d === ":" || d === "=") {
-        this.pos++;
-        this.token = d === "." ? T_COLLSYMBOL : d === ":" ? T_CHAR_CLASS_NAME : T_EQUIV_CLASS_NAME;
-        this.eatClass(d);
-      } else {
-        this.token = T_ORD_CHAR;
-        this.value = c;
-      }
-    } else if (c === "]" && !this.atBracketStart) {
-      this.token = T_BRACKET_END;
-      this.mode = MODE_NORMAL;
-    } else {
-      // A `]` right after `[` or `[^` is literal; backslash is literal inside brackets.
-      this.token = T_ORD_CHAR;
-      this.value = c;
-    }
-    this.atBracketStart = false;
-  }
-
-  /** Reads `name` up to `delim` and then requires `delim]` (`[:alpha:]`, `[.a.]`, `[=a=]`). */
-  private eatClass(delim: string): void {
-    const s = this.src;
-    let v = "";
-    while (this.pos < s.length && s[this.pos] !== delim) v += s[this.pos++];
-    const code = delim === ":" ? "error_ctype" : "error_collate";
-    if (this.pos >= s.length) fail(code);
-    this.pos++;
-    if (this.pos >= s.length || s[this.pos++] !== "]") fail(code);
-    this.value = v;
-  }
-
-  private scanBrace(): void {
-    const s = this.src;
-    const c = s[this.pos++];
-    if (isDigit(c.charCodeAt(0))) {
-      let v = c;
-      while (this.pos < s.length && isDigit(s.charCodeAt(this.pos))) v += s[this.pos++];
-      this.token = T_DUP_COUNT;
-      this.value = v;
-    } else if (c === ",") {
-      this.token = T_COMMA;
-    } else if (c === "}") {
-      this.mode = MODE_NORMAL;
-      this.token = T_INTERVAL_END;
-    } else {
-      fail("error_badbrace");
-    }
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

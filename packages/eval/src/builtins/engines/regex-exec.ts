@@ -174,8 +174,9 @@ export class Executor {
   private liveBlocks = 0;
   private pool: Hit[] = [];
   private poolMark = 0;
-  /** Results with live repeat counters, keyed "pos|state|counts". */
-  private readonly counted = new Map<string, Res>();
+  /** Results with live repeat counters, by position, then keyed "state|counts". */
+  private readonly counted = new Map<number, Map<string, Res>>();
+  private countedMark = 0;
   /** Results at `begin` when `^` may match there or an empty match is refused there. */
   private special = new Map<string, Res>();
 
@@ -241,6 +242,15 @@ export class Executor {
     }
     // Amortised: only when the pool doubled since the last compaction.
     if (this.pool.length > 2 * this.poolMark + 4096) this.compactPool();
+    if (this.counted.size > 2 * this.countedMark + 1024) {
+      for (const [p, m] of this.counted) {
+        if (p < begin) {
+          this.memoSize -= m.size;
+          this.counted.delete(p);
+        }
+      }
+      this.countedMark = this.counted.size;
+    }
     const hit = this.run();
     if (!hit) return null;
     const g = this.prog.groupCount;
@@ -270,7 +280,7 @@ export class Executor {
     if (pos === this.begin && (this.bol || this.notNull)) {
       return this.special.get(`${s}|${counts.join(",")}`);
     }
-    if (counts.length > 0) return this.counted.get(`${pos}|${s}|${counts.join(",")}`);
+    if (counts.length > 0) return this.counted.get(pos)?.get(`${s}|${counts.join(",")}`);
     const blk = this.blocks[Math.floor(pos / this.blockLen)];
     if (blk === undefined) return undefined;
     const v = blk[(pos % this.blockLen) * this.prog.size + s];
@@ -287,7 +297,12 @@ export class Executor {
       return;
     }
     if (counts.length > 0) {
-      this.counted.set(`${pos}|${s}|${counts.join(",")}`, r);
+      let m = this.counted.get(pos);
+      if (!m) {
+        m = new Map();
+        this.counted.set(pos, m);
+      }
+      m.set(`${s}|${counts.join(",")}`, r);
       this.charge(1);
       return;
     }
@@ -337,9 +352,11 @@ export class Executor {
     }
     this.pool = fresh;
     this.poolMark = fresh.length;
+    let counted = 0;
+    for (const m of this.counted.values()) counted += m.size;
     this.memoSize =
       fresh.length +
-      this.counted.size +
+      counted +
       this.special.size +
       this.liveBlocks * ((this.blockLen * this.prog.size) >> 2);
   }
