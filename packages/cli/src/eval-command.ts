@@ -124,8 +124,16 @@ export async function runEval(argv: string[], io: CommandIO): Promise<number> {
     include: p.include.map(latin1),
     nixPath: latin1(process.env.NIX_PATH ?? ""),
   };
+  // The store (in memory, DESIGN.md §2) is loaded only if the evaluation asks for it.
+  const { lazyHostLink } = await import("@tvix-ts/glue/link");
+  const link = lazyHostLink(false, async () => {
+    const { GlueHost, memoryStore } = await import("@tvix-ts/glue/host");
+    return new GlueHost(memoryStore(), job.options.storeDir);
+  });
+  job.glue = link.init;
   const worker = new Worker(new URL("./eval-worker.ts", import.meta.url), {
     workerData: job,
+    transferList: link.transferList,
     resourceLimits: {
       stackSizeMb: STACK_MB,
       // A modest young generation keeps peak memory down (the default grows it to 64 MiB+).
@@ -166,5 +174,6 @@ export async function runEval(argv: string[], io: CommandIO): Promise<number> {
   if (result.stderr) io.stderr.write(Buffer.from(result.stderr, "latin1"));
   if (result.stdout) await writeAll(io.stdout, Buffer.from(result.stdout, "latin1"));
   void worker.terminate();
+  await link.close();
   return result.status;
 }

@@ -10,12 +10,15 @@
 import * as nodeModule from "node:module";
 import { parentPort, workerData } from "node:worker_threads";
 import type { InstantiateOptions } from "@tvix-ts/eval";
+import type { LinkInit } from "@tvix-ts/glue/link";
 
 export interface EvalJob {
   options: Omit<InstantiateOptions, "io" | "searchPath">;
   /** `-I` entries, then the entries of NIX_PATH (byte strings). */
   include: string[];
   nixPath: string;
+  /** Link to the host thread's store (derivations, store-backed builtins, fetchers). */
+  glue?: LinkInit;
 }
 
 export interface EvalResult {
@@ -31,6 +34,7 @@ try {
 
 const ev = await import("@tvix-ts/eval");
 const { NodeEvalIO } = await import("./eval-io.ts");
+const glue = await import("@tvix-ts/glue/eval");
 
 export function runJob(job: EvalJob, writeStderr: (data: string) => void): EvalResult {
   const io = new NodeEvalIO(writeStderr);
@@ -40,7 +44,13 @@ export function runJob(job: EvalJob, writeStderr: (data: string) => void): EvalR
       ...job.include.map((e) => ev.parseEntry(e, cwd)),
       ...ev.parseSearchPath(job.nixPath, cwd),
     ];
-    const stdout = ev.instantiateEval({ ...job.options, io, searchPath });
+    const g = job.glue && glue.glueEvaluation(io, job.glue, { storeDir: job.options.storeDir });
+    const stdout = ev.instantiateEval({
+      ...job.options,
+      io: g ? g.io : io,
+      searchPath: g ? [...searchPath, ...g.searchPath] : searchPath,
+      extraBuiltins: g?.extraBuiltins,
+    });
     return { kind: "done", stdout, status: 0, stderr: "" };
   } catch (e) {
     if (e instanceof ev.NixError)

@@ -1,6 +1,7 @@
 import type { Command } from "./command.ts";
 import { derivationShow } from "./commands/derivation.ts";
 import { evalCommand } from "./commands/eval.ts";
+import { instantiateCommand } from "./commands/instantiate.ts";
 import { narCommands } from "./commands/nar.ts";
 import { storeImport } from "./commands/store-import.ts";
 import { storeCat, storeInfo, storeLs } from "./commands/store-inspect.ts";
@@ -14,6 +15,7 @@ import { storeDaemon } from "./commands/store-daemon.ts";
  */
 export const commands: readonly Command[] = [
   evalCommand,
+  instantiateCommand,
   derivationShow,
   ...narCommands,
   storeImport,

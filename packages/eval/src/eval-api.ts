@@ -1,7 +1,7 @@
 /** The evaluator's public API (re-exported by index.ts). */
-export { registerBuiltin, registerConstant } from "./builtins/registry.ts";
 export { toJSON } from "./builtins/json.ts";
-export { coerceToString, coerceToPath } from "./coerce.ts";
+export { registerBuiltin, registerConstant } from "./builtins/registry.ts";
+export { coerceToPath, coerceToString } from "./coerce.ts";
 export {
   isNixError,
   NixError,

@@ -1,0 +1,24 @@
+/**
+ * The builtins glue adds to (or replaces in) the evaluator's base environment for one
+ * evaluation. They close over the session, so two evaluations never share known paths.
+ */
+import type { Slot } from "@tvix-ts/eval";
+import { makeDerivationStrict } from "./derivation-strict.ts";
+import { makeDerivationWrapper } from "./derivation-wrapper.ts";
+import { fetcherBuiltins } from "./fetch-builtins.ts";
+import type { GlueSession } from "./session.ts";
+import { makeFilterSource, makePath, makeStorePath, makeToFile } from "./store-builtins.ts";
+
+export function glueBuiltins(session: GlueSession): Map<string, Slot> {
+  const strict = makeDerivationStrict(session);
+  const m = new Map<string, Slot>([
+    ["derivationStrict", strict],
+    ["derivation", makeDerivationWrapper(strict)],
+    ["toFile", makeToFile(session)],
+    ["path", makePath(session)],
+    ["filterSource", makeFilterSource(session)],
+    ["storePath", makeStorePath(session)],
+  ]);
+  for (const op of fetcherBuiltins(session)) m.set(op.name, op);
+  return m;
+}

@@ -1,0 +1,213 @@
+/**
+ * `derivationStrict` as Nix 2.8 does it (eval-glue.md §5.1): attributes in name order, each
+ * coerced (strongly, copying paths to the store) into the environment, or with
+ * `__structuredAttrs` serialised as JSON into `__json`; `args`, `builder`, `system`, `outputs`
+ * and the fixed-output attributes are also read for their meaning. The string contexts of
+ * everything coerced become the inputs (see inputs.ts). Paths and the `.drv` are computed with
+ * nix-compat; the result is recorded in KnownPaths.
+ */
+import {
+  coerceToString,
+  force,
+  isNixError,
+  mkString,
+  NixAttrs,
+  PrimOp,
+  runtime,
+  type Slot,
+  throwEval,
+  toJSON,
+  type Value,
+} from "@tvix-ts/eval";
+import {
+  ContentAddress,
+  type ContentAddressMethod,
+  type Derivation,
+  DerivationError,
+  derivationReferences,
+  finalizeDerivation,
+  newDerivation,
+} from "@tvix-ts/nix-compat";
+import type { Fetch } from "../protocol.ts";
+import { hashSpec } from "./fetch-builtins.ts";
+import { addInputsFromContext, lookupHashModulo } from "./inputs.ts";
+import { hashAlgoOpt, parseHashAllowEmpty } from "./output-hash.ts";
+import type { GlueSession } from "./session.ts";
+
+export function makeDerivationStrict(session: GlueSession): PrimOp {
+  return new PrimOp("derivationStrict", 1, (a: Slot) =>
+    derivationStrict(session, runtime.forceAttrs(a)),
+  );
+}
+
+function traced<T>(msg: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (isNixError(e)) e.addTrace(msg, null);
+    throw e;
+  }
+}
+
+function experimental(feature: string): never {
+  return throwEval(
+    `experimental Nix feature '${feature}' is disabled; use '--extra-experimental-features ${feature}' to override`,
+  );
+}
+
+function checkOutputs(list: string[]): string[] {
+  const seen = new Set<string>();
+  for (const o of list) {
+    if (seen.has(o)) throwEval(`duplicate derivation output '${o}'`);
+    // A `drv` output would clash with the `drvPath` attribute of the result.
+    if (o === "drv") throwEval("invalid derivation output name 'drv'");
+    seen.add(o);
+  }
+  if (seen.size === 0) throwEval("derivation cannot have an empty set of outputs");
+  return [...seen].sort();
+}
+
+export function derivationStrict(session: GlueSession, args: NixAttrs): Value {
+  const nameSlot = args.get("name");
+  if (nameSlot === undefined) throwEval("attribute 'name' missing for call to 'derivationStrict'");
+  const name = traced("while evaluating the derivation attribute 'name'", () =>
+    runtime.forceStringNoCtx(nameSlot),
+  );
+  const flag = (key: string): boolean => {
+    const s = args.get(key);
+    return (
+      s !== undefined &&
+      traced(`while evaluating the '${key}' attribute`, () => runtime.forceBool(s))
+    );
+  };
+  const structured = flag("__structuredAttrs");
+  const ignoreNulls = flag("__ignoreNulls");
+
+  const drv: Derivation = newDerivation();
+  const ctx = new Set<string>();
+  let outputs = ["out"];
+  let outputHash: string | undefined;
+  let outputHashAlgo = "";
+  let hashMode: ContentAddressMethod | undefined;
+  const json: string[] = [];
+
+  const handleHashMode = (s: string) => {
+    if (s === "recursive") hashMode = "nar";
+    else if (s === "flat") hashMode = "flat";
+    else throwEval(`invalid value '${s}' for 'outputHashMode' attribute`);
+  };
+
+  const keys = args.keys;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
+    if (key === "__ignoreNulls") continue;
+    traced(`while evaluating the attribute '${key}' of the derivation '${name}'`, () => {
+      const v = force(args.values[i]);
+      if (ignoreNulls && v === null) return;
+      if (key === "__contentAddressed") {
+        if (runtime.forceBool(v)) experimental("ca-derivations");
+        return;
+      }
+      if (key === "__impure") {
+        if (runtime.forceBool(v)) experimental("impure-derivations");
+        return;
+      }
+      if (key === "args") {
+        for (const x of runtime.forceList(v)) drv.args.push(coerceToString(x, ctx, true, true));
+        return;
+      }
+      if (structured) {
+        if (key === "__structuredAttrs") return;
+        json.push(`${toJSON(key, new Set())}:${toJSON(v, ctx)}`);
+        if (key === "builder") drv.builder = coerceString(v, ctx);
+        else if (key === "system") drv.system = runtime.forceStringNoCtx(v);
+        else if (key === "outputHash") outputHash = runtime.forceStringNoCtx(v);
+        else if (key === "outputHashAlgo") outputHashAlgo = runtime.forceStringNoCtx(v);
+        else if (key === "outputHashMode") handleHashMode(runtime.forceStringNoCtx(v));
+        else if (key === "outputs")
+          outputs = checkOutputs(runtime.forceList(v).map((x) => runtime.forceStringNoCtx(x)));
+        return;
+      }
+      const s = coerceToString(v, ctx, true, true);
+      if (!drv.env.has(key)) drv.env.set(key, s);
+      if (key === "builder") drv.builder = s;
+      else if (key === "system") drv.system = s;
+      else if (key === "outputHash") outputHash = s;
+      else if (key === "outputHashAlgo") outputHashAlgo = s;
+      else if (key === "outputHashMode") handleHashMode(s);
+      else if (key === "outputs")
+        outputs = checkOutputs(s.split(/[ \t\n\r]+/).filter((x) => x !== ""));
+    });
+  }
+  if (structured) drv.env.set("__json", `{${json.join(",")}}`);
+
+  addInputsFromContext(session, drv, ctx);
+
+  if (drv.builder === "") throwEval("required attribute 'builder' missing");
+  if (drv.system === "") throwEval("required attribute 'system' missing");
+  if (name.endsWith(".drv")) throwEval("derivation names are not allowed to end in '.drv'");
+
+  if (outputHash !== undefined) {
+    if (outputs.length !== 1 || outputs[0] !== "out")
+      throwEval("multiple outputs are not supported in fixed-output derivations");
+    const h = parseHashAllowEmpty(outputHash, hashAlgoOpt(outputHashAlgo), (m) => session.warn(m));
+    drv.outputs.set("out", { kind: "fixed", ca: new ContentAddress(hashMode ?? "flat", h) });
+  } else for (const o of outputs) drv.outputs.set(o, { kind: "deferred" });
+
+  let fin: ReturnType<typeof finalizeDerivation>;
+  try {
+    fin = finalizeDerivation(drv, name, (p) => lookupHashModulo(session, p));
+  } catch (e) {
+    if (e instanceof DerivationError) return throwEval(e.message);
+    throw e;
+  }
+  session.known.addDerivation(fin.drvPath, {
+    name,
+    outputs,
+    outputPaths: fin.outputPaths,
+    hashModulo: fin.hashModulo,
+    references: derivationReferences(drv),
+    aterm: session.persist ? fin.aterm : undefined,
+  });
+  if (session.persist && session.link !== undefined)
+    session.link.post({
+      op: "persistText",
+      storePath: fin.drvPath,
+      name: `${name}.drv`,
+      contents: Buffer.from(fin.aterm).toString("latin1"),
+      refs: derivationReferences(drv),
+    });
+
+  if (drv.builder === "builtin:fetchurl") registerBuiltinFetchurl(session, drv, name);
+
+  const entries: [string, Slot][] = [
+    ["drvPath", mkString(fin.drvPath, new Set([`=${fin.drvPath}`]))],
+  ];
+  for (const o of outputs)
+    entries.push([o, mkString(fin.outputPaths.get(o) ?? "", new Set([`!${o}!${fin.drvPath}`]))]);
+  return NixAttrs.fromEntries(entries);
+}
+
+/** `forceString` with context (the builder under structured attrs must be a string). */
+function coerceString(v: Value, ctx: Set<string>): string {
+  const s = runtime.forceStringValue(v);
+  if (typeof s === "string") return s;
+  for (const c of s.ctx) ctx.add(c);
+  return s.s;
+}
+
+/**
+ * A `builtin:fetchurl` derivation (`<nix/fetchurl.nix>`) is produced by fetching, so its output
+ * is recorded as a lazy fetch: reading it downloads and verifies instead of building.
+ */
+function registerBuiltinFetchurl(session: GlueSession, drv: Derivation, name: string): void {
+  const out = drv.outputs.get("out");
+  const url = drv.env.get("url");
+  if (out?.kind !== "fixed" || out.path === undefined || url === undefined) return;
+  const hash = hashSpec(out.ca.hash);
+  const fetch: Fetch =
+    drv.env.get("unpack") === "1"
+      ? { kind: "nar", url, name, hash }
+      : { kind: "file", url, name, hash, mode: out.ca.method === "nar" ? "executable" : "flat" };
+  session.addLazyFetch(out.path, fetch);
+}
