@@ -5,7 +5,7 @@ import { UsageError, UserError } from "../errors.ts";
 const help = `Usage: tvix store daemon [--listen-address ADDR]... [options]
 
 Serves the store over gRPC (tvix.castore.v1 BlobService and DirectoryService,
-wire-compatible with Tvix), so that other tvix commands, builders and Tvix
+tvix.store.v1 PathInfoService with CalculateNAR; wire-compatible with Tvix), so that other tvix commands, builders and Tvix
 itself can share one store: point them at grpc+http://HOST:PORT or
 grpc+unix:///PATH. Runs until SIGINT or SIGTERM, then lets calls in flight
 finish (up to 10 s) and closes the stores cleanly.
@@ -19,14 +19,18 @@ Options:
   --directory-service-addr URL  directory service to serve
                                 (env DIRECTORY_SERVICE_ADDR; default
                                 sqlite://DATA/directories.sqlite)
+  --path-info-service-addr URL  path info service to serve
+                                (env PATH_INFO_SERVICE_ADDR; default
+                                sqlite://DATA/pathinfo.sqlite)
   --store-composition FILE      a TOML composition file instead of the URLs;
-                                its 'default' blob and directory services are
-                                served (env TVIX_STORE_COMPOSITION)
+                                its 'default' blob, directory and pathinfo
+                                services are served (env TVIX_STORE_COMPOSITION)
   -h, --help                    show this help
 
 DATA is $XDG_DATA_HOME/tvix (~/.local/share/tvix). URLs are those of
 castore: memory://, objectstore+file:///DIR, objectstore+s3://BUCKET/PREFIX?…,
-sqlite:///FILE, grpc+…, cache://?near=…&far=….
+sqlite:///FILE, grpc+…, cache://?near=…&far=…; for path infos also
+nix+https://CACHE?trusted-public-keys=…, lru://?capacity=N.
 
 Exit codes: 0 stopped by a signal, 1 bad configuration or cannot listen,
 2 usage error.
@@ -66,6 +70,7 @@ export const storeDaemon: Command = {
       "listen-address": { type: "string", multiple: true },
       "blob-service-addr": { type: "string" },
       "directory-service-addr": { type: "string" },
+      "path-info-service-addr": { type: "string" },
       "store-composition": { type: "string" },
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
@@ -74,22 +79,24 @@ export const storeDaemon: Command = {
     const compositionFile = values["store-composition"] ?? env.TVIX_STORE_COMPOSITION;
     if (
       values["store-composition"] !== undefined &&
-      (values["blob-service-addr"] !== undefined || values["directory-service-addr"] !== undefined)
+      (values["blob-service-addr"] !== undefined ||
+        values["directory-service-addr"] !== undefined ||
+        values["path-info-service-addr"] !== undefined)
     ) {
       throw new UsageError("--store-composition cannot be combined with --*-service-addr");
     }
 
     // Loaded only now: `tvix --help` and other commands never pay for castore and gRPC.
-    const [castore, { readFile }, { homedir }] = await Promise.all([
+    const [castore, store, { readFile }, { homedir }] = await Promise.all([
       import("@tvix-ts/castore"),
+      import("@tvix-ts/store"),
       import("node:fs/promises"),
       import("node:os"),
     ]);
     const log = (line: string) => io.stderr.write(`tvix store daemon: ${line}\n`);
 
-    // The store issue extends this: a registry that also knows path-info services, and their
-    // gRPC routes added next to castore's below.
-    const registry = castore.castoreRegistry;
+    // castore's service types plus the store's path-info services.
+    const registry = store.storeRegistry;
     let composition: InstanceType<typeof castore.Composition>;
     try {
       if (compositionFile !== undefined) {
@@ -121,6 +128,10 @@ export const storeDaemon: Command = {
               values["directory-service-addr"] ??
               env.DIRECTORY_SERVICE_ADDR ??
               `sqlite://${data}/directories.sqlite`,
+            pathinfo:
+              values["path-info-service-addr"] ??
+              env.PATH_INFO_SERVICE_ADDR ??
+              `sqlite://${data}/pathinfo.sqlite`,
           },
           { registry },
         );
@@ -132,9 +143,15 @@ export const storeDaemon: Command = {
 
     let blobService: import("@tvix-ts/castore").BlobService;
     let directoryService: import("@tvix-ts/castore").DirectoryService;
+    let pathInfoService: import("@tvix-ts/store").PathInfoService | undefined;
     try {
       blobService = composition.blobService("default");
       directoryService = composition.directoryService("default");
+      if (composition.has("pathinfo", "default")) {
+        pathInfoService = composition.build("pathinfo", "default");
+      } else {
+        log("no pathinfoservices.default: PathInfoService is not served");
+      }
     } catch (e) {
       await composition.close();
       if (e instanceof castore.ConfigError || e instanceof castore.ServiceError) {
@@ -143,6 +160,16 @@ export const storeDaemon: Command = {
       throw e;
     }
 
+    // PathInfoService next to castore's services; NAR hashes computed where the data is.
+    const pis = pathInfoService;
+    const routes = pis
+      ? (router: Parameters<typeof store.pathInfoServiceRoutes>[0]) =>
+          store.pathInfoServiceRoutes(
+            router,
+            pis,
+            store.narCalculator({ blobService, directoryService, pathInfoService: pis }),
+          )
+      : undefined;
     const servers: Awaited<ReturnType<typeof castore.serveCastore>>[] = [];
     const stopAll = async (graceMs: number) => {
       await Promise.all(servers.splice(0).map((s) => s.close({ graceMs })));
@@ -151,7 +178,7 @@ export const storeDaemon: Command = {
     try {
       for (const addr of listen) {
         const server = await castore
-          .serveCastore({ blobService, directoryService, listen: addr })
+          .serveCastore({ blobService, directoryService, routes, listen: addr })
           .catch((e: NodeJS.ErrnoException) => {
             const why = e.code === "EADDRINUSE" ? "address in use" : (e.code ?? e.message);
             throw new UserError(`cannot listen on ${addr}: ${why}`);
