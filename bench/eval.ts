@@ -2,19 +2,22 @@
  * Evaluator benchmark: each workload of ../shared/bench/*.nix (fib, attrs, lists, strings,
  * fixpoint) with `tvix eval --strict FILE` and `nix-instantiate --eval --strict FILE`, run
  * alternately (after one warm-up run of each), reporting median wall time (start-up included),
- * peak RSS (from /usr/bin/time) and the ratios tvix/nix. Outputs are compared too.
+ * median peak RSS (from /usr/bin/time) and the ratios tvix/nix. Outputs are compared too. The
+ * `startup` workload is `-E 1`. tvix runs as installed (packages/cli/bin/tvix.js), after
+ * building its precompiled bundle (scripts/bundle.ts); `--sources` runs src/bin.ts instead.
+ * The load average is printed before and after: on a shared machine compare ratios within a run.
  *
- *   node bench/eval.ts [--runs 5] [WORKLOAD...]
+ *   node bench/eval.ts [--runs 5] [--sources] [WORKLOAD...]
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { loadavg } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const sharedBench = resolve(process.env.TVIX_SHARED ?? join(repoRoot, "..", "shared"), "bench");
-const tvixBin = join(repoRoot, "packages", "cli", "src", "bin.ts");
-const WORKLOADS = ["fib", "attrs", "lists", "strings", "fixpoint"];
+const WORKLOADS = ["startup", "fib", "attrs", "lists", "strings", "fixpoint"];
 
 interface Sample {
   seconds: number;
@@ -50,11 +53,24 @@ function median(xs: number[]): number {
 
 export async function run(argv: string[] = process.argv.slice(2)): Promise<void> {
   let runs = 5;
+  let sources = false;
   const only: string[] = [];
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === "--runs") runs = Number(argv[++i]);
+    if (argv[i] === "--runs") runs = Math.max(3, Number(argv[++i]));
+    else if (argv[i] === "--sources") sources = true;
     else if (!argv[i].startsWith("-") && WORKLOADS.includes(argv[i])) only.push(argv[i]);
   }
+  let tvixBin = join(repoRoot, "packages", "cli", "src", "bin.ts");
+  if (!sources) {
+    const { bundle } = await import("../scripts/bundle.ts");
+    await bundle();
+    tvixBin = join(repoRoot, "packages", "cli", "bin", "tvix.js");
+  }
+  const load = () =>
+    loadavg()
+      .map((x) => x.toFixed(2))
+      .join(" ");
+  console.log(`tvix: ${tvixBin}; load average before: ${load()}`);
   const nix = spawnSync("nix-instantiate", ["--version"]).status === 0;
   if (!nix) console.log("nix-instantiate not found: tvix timings only");
   const rows: string[][] = [
@@ -70,11 +86,11 @@ export async function run(argv: string[] = process.argv.slice(2)): Promise<void>
     ],
   ];
   for (const w of only.length > 0 ? only : WORKLOADS) {
-    const file = join(sharedBench, `${w}.nix`);
+    const input = w === "startup" ? ["-E", "1"] : [join(sharedBench, `${w}.nix`)];
     const tv: Sample[] = [];
     const nx: Sample[] = [];
-    const tvix = () => measure(process.execPath, [tvixBin, "eval", "--strict", file]);
-    const cpp = () => measure("nix-instantiate", ["--eval", "--strict", file]);
+    const tvix = () => measure(process.execPath, [tvixBin, "eval", "--strict", ...input]);
+    const cpp = () => measure("nix-instantiate", ["--eval", "--strict", ...input]);
     tvix();
     if (nix) cpp();
     for (let i = 0; i < runs; i++) {
@@ -99,6 +115,7 @@ export async function run(argv: string[] = process.argv.slice(2)): Promise<void>
   }
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   for (const r of rows) console.log(r.map((x, c) => x.padStart(widths[c])).join("  "));
+  console.log(`load average after: ${load()}`);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await run();

@@ -23,6 +23,7 @@ interface Parsed {
   attrPaths: string[];
   args: { name: string; kind: "expr" | "str"; value: string }[];
   include: string[];
+  features: string[];
 }
 
 function parse(argv: string[]): Parsed {
@@ -36,6 +37,7 @@ function parse(argv: string[]): Parsed {
     attrPaths: [],
     args: [],
     include: [],
+    features: [],
   };
   const files: string[] = [];
   let exprMode = false;
@@ -80,6 +82,20 @@ function parse(argv: string[]): Parsed {
         p.args.push({ name: argv[i + 1], kind: "str", value: argv[i + 2] });
         i += 2;
         break;
+      case "--extra-experimental-features":
+      case "--experimental-features":
+        need(i, 1, a);
+        p.features.push(...argv[++i].split(/\s+/).filter(Boolean));
+        break;
+      case "--option":
+        need(i, 2, a);
+        if (
+          argv[i + 1] === "extra-experimental-features" ||
+          argv[i + 1] === "experimental-features"
+        )
+          p.features.push(...argv[i + 2].split(/\s+/).filter(Boolean));
+        i += 2;
+        break;
       case "-I":
       case "--include":
         need(i, 1, a);
@@ -120,6 +136,7 @@ export async function runEval(argv: string[], io: CommandIO): Promise<number> {
       attrPaths: p.attrPaths,
       args: p.args,
       storeDir: process.env.NIX_STORE_DIR ?? "/nix/store",
+      experimentalFeatures: p.features,
     },
     include: p.include.map(latin1),
     nixPath: latin1(process.env.NIX_PATH ?? ""),
@@ -131,7 +148,10 @@ export async function runEval(argv: string[], io: CommandIO): Promise<number> {
     return new GlueHost(memoryStore(), job.options.storeDir);
   });
   job.glue = link.init;
-  const worker = new Worker(new URL("./eval-worker.ts", import.meta.url), {
+  // From the sources, the worker is eval-worker.ts beside this file; in the precompiled bundle
+  // (scripts/bundle.ts) this code sits in a chunk beside eval-worker.js.
+  const workerFile = import.meta.url.endsWith(".ts") ? "./eval-worker.ts" : "./eval-worker.js";
+  const worker = new Worker(new URL(workerFile, import.meta.url), {
     workerData: job,
     transferList: link.transferList,
     resourceLimits: {

@@ -23,6 +23,8 @@ export interface EvaluatorOptions {
   /** Extra base-environment entries (e.g. a test-only `derivation`). */
   extraBuiltins?: Map<string, Slot>;
   pure?: boolean;
+  /** Experimental features to enable (CppNix names, e.g. "parse-toml-timestamps"). */
+  experimentalFeatures?: readonly string[];
 }
 
 export class Evaluator {
@@ -44,6 +46,7 @@ export class Evaluator {
       currentSystem: options.currentSystem ?? "x86_64-linux",
       pure: options.pure ?? false,
       traceVerbose: false,
+      features: new Set(options.experimentalFeatures ?? []),
     };
     setState(this.state);
     this.globals = createGlobals(options.extraBuiltins);

@@ -49,6 +49,8 @@ export interface EvalState {
   pure: boolean;
   /** Names printed by `trace` et al. go through io.stderr. */
   traceVerbose: boolean;
+  /** Enabled experimental features (`--extra-experimental-features`), e.g. parse-toml-timestamps. */
+  features: ReadonlySet<string>;
 }
 
 export let state: EvalState = undefined as unknown as EvalState;

@@ -218,9 +218,14 @@ export class PrimOpApp {
   }
 }
 
-// Thunk states: `code` is the code to run; null once evaluated (value in `value`).
+// Thunk states, by `code`: the code to run (`v` holds its environment); BLACKHOLE while it
+// runs (`v` still holds the environment); null once evaluated (`v` holds the value); FAILED after
+// a cacheable error (`v` holds the error). Two fields keep a thunk at 40 bytes.
 const BLACKHOLE: Code = () => {
   throw new Error("blackhole");
+};
+const FAILED: Code = () => {
+  throw new Error("failed thunk");
 };
 
 /** Raised by a thunk that is already being forced; turned into an NixError by the caller. */
@@ -239,45 +244,44 @@ export function setCacheableErrorPredicate(f: (e: unknown) => boolean): void {
 
 export class Thunk {
   code: Code | null;
-  env: Env | null;
-  // biome-ignore lint/suspicious/noExplicitAny: the value, or the cached error when failed
-  value: any;
-  /** True when `value` is a cached error to rethrow. */
-  failed: boolean;
+  // biome-ignore lint/suspicious/noExplicitAny: the environment, the value or the cached error
+  v: any;
   constructor(code: Code, env: Env) {
     this.code = code;
-    this.env = env;
-    this.value = undefined;
-    this.failed = false;
+    this.v = env;
   }
 
   force(): Value {
     const code = this.code;
-    if (code === null) {
-      if (this.failed) throw this.value;
-      return this.value;
-    }
+    if (code === null) return this.v;
     if (code === BLACKHOLE) return onInfiniteRecursion(this);
+    if (code === FAILED) throw this.v;
     this.code = BLACKHOLE;
     try {
-      const v = code(this.env as Env);
-      this.value = v;
+      const v = code(this.v as Env);
       this.code = null;
-      this.env = null;
+      this.v = v;
       return v;
     } catch (e) {
       if (isCacheableError(e)) {
-        this.value = e;
-        this.failed = true;
-        this.code = null;
-        this.env = null;
+        this.code = FAILED;
+        this.v = e;
       } else this.code = code;
       throw e;
     }
   }
 
+  /** The value once evaluated, the cached error once failed, otherwise undefined. */
+  // biome-ignore lint/suspicious/noExplicitAny: see `v`
+  get value(): any {
+    return this.code === null || this.code === FAILED ? this.v : undefined;
+  }
+  /** True when evaluation failed with a cacheable error (`value` is the error). */
+  get failed(): boolean {
+    return this.code === FAILED;
+  }
   get isForced(): boolean {
-    return this.code === null && !this.failed;
+    return this.code === null;
   }
   get isBlackhole(): boolean {
     return this.code === BLACKHOLE;
@@ -293,7 +297,7 @@ export function force(v: Slot): Value {
 export function valueThunk(v: Value): Thunk {
   const t = new Thunk(BLACKHOLE, null as unknown as Env);
   t.code = null;
-  t.value = v;
+  t.v = v;
   return t;
 }
 

@@ -4,7 +4,8 @@
  * with foldl') that must give results or clean errors, never a Node crash.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -84,5 +85,42 @@ describe("tvix eval", () => {
       evalOk(["-E", "builtins.foldl' (a: b: a + b) 0 (builtins.genList (x: x) 10000000)"]),
       "49999995000000\n",
     );
+  });
+
+  it("enables experimental features with --extra-experimental-features", () => {
+    const toml = "builtins.fromTOML ''d = 1979-05-27''";
+    assert.equal(
+      evalOk(["--strict", "--extra-experimental-features", "parse-toml-timestamps", "-E", toml]),
+      '{ d = { _type = "timestamp"; value = "1979-05-27"; }; }\n',
+    );
+    const r = runTvix(["eval", "--strict", "-E", toml]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /Dates and times are not supported/);
+  });
+
+  it("runs from the precompiled bundle", { timeout: 60_000 }, async (t) => {
+    let bundle: (out?: string) => Promise<string>;
+    try {
+      ({ bundle } = await import("../../../scripts/bundle.ts"));
+      await import("esbuild");
+    } catch {
+      t.skip("esbuild is not installed");
+      return;
+    }
+    const dir = await bundle(mkdtempSync(join(tmpdir(), "tvix-bundle-")));
+    // A runner beside the bundle (a worker inherits `node -e`'s flags, so not `-e`).
+    writeFileSync(
+      join(dir, "run.mjs"),
+      `const { main } = await import("./main.js");
+process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr });\n`,
+    );
+    const r = spawnSync(
+      process.execPath,
+      [join(dir, "run.mjs"), "eval", "--strict", "-E", "map (x: x * 2) [ 1 2 ]"],
+      { encoding: "utf8" },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, "[ 2 4 ]\n");
+    rmSync(dir, { recursive: true, force: true });
   });
 });

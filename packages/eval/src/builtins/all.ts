@@ -10,3 +10,4 @@ import "./files.ts";
 import "./xml.ts";
 import "./derivation.ts";
 import "./toml.ts";
+import "./versions.ts";

@@ -120,8 +120,27 @@ const NUMBER = /-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/y;
 class JsonParser {
   i = 0;
   readonly s: string;
+  /** The keys of recent objects, for sharing (objects of one shape often repeat). */
+  private recentKeys: string[][] = [];
+  private readonly keyStack: string[] = [];
+  private readonly valStack: Slot[] = [];
   constructor(s: string) {
     this.s = s;
+  }
+  /** `ks[base..]` as an array, shared with a recent object of the same keys. */
+  sharedKeys(ks: string[], base: number): string[] {
+    const recent = this.recentKeys;
+    const n = ks.length - base;
+    outer: for (let r = 0; r < recent.length; r++) {
+      const c = recent[r];
+      if (c.length !== n) continue;
+      for (let i = 0; i < n; i++) if (c[i] !== ks[base + i]) continue outer;
+      return c;
+    }
+    const keys = ks.slice(base);
+    if (recent.length >= 4) recent.shift();
+    recent.push(keys);
+    return keys;
   }
   fail(msg = "syntax error"): never {
     return throwEval(`[json.exception.parse_error.101] parse error at ${this.i + 1}: ${msg}`);
@@ -141,12 +160,18 @@ class JsonParser {
     const c = s[this.i];
     if (c === "{") {
       this.i++;
-      const entries: [string, Slot][] = [];
       this.ws();
       if (s[this.i] === "}") {
         this.i++;
         return NixAttrs.EMPTY;
       }
+      // Keys and values go on scratch stacks and are copied out at their exact size (arrays
+      // grown by push keep up to half their length as slack).
+      const ks = this.keyStack;
+      const vs = this.valStack;
+      const base = ks.length;
+      const vbase = vs.length;
+      let sorted = true;
       for (;;) {
         this.ws();
         if (s[this.i] !== '"') this.fail();
@@ -154,7 +179,9 @@ class JsonParser {
         this.ws();
         if (s[this.i] !== ":") this.fail();
         this.i++;
-        entries.push([k, this.value(depth + 1)]);
+        if (ks.length > base && !(ks[ks.length - 1] < k)) sorted = false;
+        ks.push(k);
+        vs.push(this.value(depth + 1));
         this.ws();
         if (s[this.i] === ",") {
           this.i++;
@@ -166,18 +193,30 @@ class JsonParser {
         }
         this.fail();
       }
-      return NixAttrs.fromEntries(entries);
+      const values = vs.slice(vbase);
+      vs.length = vbase;
+      if (!sorted) {
+        const keys = ks.slice(base);
+        ks.length = base;
+        return NixAttrs.fromEntries(keys.map((k, i) => [k, values[i]]));
+      }
+      // Objects in sorted order (as toJSON writes them) are taken as they are; objects with the
+      // same keys as a recent one share its keys array.
+      const keys = this.sharedKeys(ks, base);
+      ks.length = base;
+      return new NixAttrs(keys, values, null);
     }
     if (c === "[") {
       this.i++;
-      const out: Slot[] = [];
       this.ws();
       if (s[this.i] === "]") {
         this.i++;
-        return out;
+        return [];
       }
+      const vs = this.valStack;
+      const base = vs.length;
       for (;;) {
-        out.push(this.value(depth + 1));
+        vs.push(this.value(depth + 1));
         this.ws();
         if (s[this.i] === ",") {
           this.i++;
@@ -189,6 +228,8 @@ class JsonParser {
         }
         this.fail();
       }
+      const out = vs.slice(base);
+      vs.length = base;
       return out;
     }
     if (c === '"') return this.string();

@@ -77,9 +77,21 @@ registerBuiltin("genList", 2, (fn: Slot, n: Slot) => {
 });
 
 registerBuiltin("concatLists", 1, (l: Slot) => {
-  const lists = forceList(l).map((x) => forceList(x));
-  if (lists.length === 1) return lists[0];
-  return ([] as Slot[]).concat(...lists);
+  const outer = forceList(l);
+  const lists: Slot[][] = new Array(outer.length);
+  let total = 0;
+  let nonEmpty = -1;
+  for (let i = 0; i < outer.length; i++) {
+    const x = forceList(outer[i]);
+    lists[i] = x;
+    if (x.length > 0) nonEmpty = nonEmpty === -1 ? i : -2;
+    total += x.length;
+  }
+  if (nonEmpty >= 0) return lists[nonEmpty];
+  const out = new Array(total);
+  let k = 0;
+  for (const x of lists) for (let j = 0; j < x.length; j++) out[k++] = x[j];
+  return out;
 });
 
 registerBuiltin("concatMap", 2, (f: Slot, l: Slot) => {
@@ -128,8 +140,20 @@ registerBuiltin("sort", 2, (f: Slot, l: Slot) => {
   const vals = new Array(n);
   for (let i = 0; i < n; i++) vals[i] = force(list[i]);
   let less: (a: Value, b: Value) => boolean;
-  if (fn instanceof PrimOp && fn.name === "lessThan") less = (a, b) => lessThan(a, b);
-  else if (fn instanceof Lambda) less = (a, b) => forceBool(call2(fn, a, b));
+  if (fn instanceof PrimOp && fn.name === "lessThan") {
+    // All ints or all plain strings: a total order, so any stable sort gives std::stable_sort's
+    // result; ints sort natively as doubles (safe integers are exact).
+    let ints = true;
+    let strs = true;
+    for (let i = 0; i < n && (ints || strs); i++) {
+      const t = typeof vals[i];
+      if (t !== "number") ints = false;
+      if (t !== "string") strs = false;
+    }
+    if (ints) return Array.from(Float64Array.from(vals).sort());
+    if (strs) return vals.sort((a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0));
+    less = (a, b) => lessThan(a, b);
+  } else if (fn instanceof Lambda) less = (a, b) => forceBool(call2(fn, a, b));
   else less = (a, b) => forceBool(call2(fn, a, b));
   // Stable merge sort calling only `less(b, a)` like std::stable_sort.
   return mergeSort(vals, less);

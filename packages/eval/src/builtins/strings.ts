@@ -34,13 +34,15 @@ registerBuiltin("concatStringsSep", 2, (sepS: Slot, l: Slot) => {
   const ctx = new Set<string>();
   const sep = coerceToString(forceStringValue(sepS), ctx, false, false);
   const list = forceList(l);
-  let out = "";
-  for (let i = 0; i < list.length; i++) {
-    if (i > 0) out += sep;
+  const n = list.length;
+  if (n === 0) return mkString("", ctx);
+  // One join instead of a rope of 2n concatenations (far less garbage on long lists).
+  const parts: string[] = new Array(n);
+  for (let i = 0; i < n; i++) {
     const v = force(list[i]);
-    out += typeof v === "string" ? v : coerceToString(v, ctx, false, true);
+    parts[i] = typeof v === "string" ? v : coerceToString(v, ctx, false, true);
   }
-  return mkString(out, ctx);
+  return mkString(n === 1 ? parts[0] : parts.join(sep), ctx);
 });
 
 registerBuiltin("replaceStrings", 3, (fromS: Slot, toS: Slot, sS: Slot) => {
@@ -54,31 +56,47 @@ registerBuiltin("replaceStrings", 3, (fromS: Slot, toS: Slot, sS: Slot) => {
   const sv = forceStringValue(sS);
   const s = strOf(sv);
   if (sv instanceof NixString) for (const c of sv.ctx) ctx.add(c);
-  const getTo = (i: number): string => tos[i];
-  if (froms.length === 0) return sv;
-  let out = "";
+  const nf = froms.length;
+  if (nf === 0) return sv;
+  // Bytes that can start a match (all of them when some pattern is empty): positions starting
+  // with any other byte are copied in runs, not byte by byte.
+  const starts = new Uint8Array(256);
+  let anyEmpty = false;
+  for (const f of froms) {
+    if (f.length === 0) anyEmpty = true;
+    else starts[f.charCodeAt(0)] = 1;
+  }
+  if (anyEmpty) starts.fill(1);
+  const parts: string[] = [];
+  let run = 0;
   let p = 0;
   const n = s.length;
   while (p <= n) {
+    if (p < n && starts[s.charCodeAt(p)] === 0) {
+      p++;
+      continue;
+    }
     let found = false;
-    for (let i = 0; i < froms.length; i++) {
+    for (let i = 0; i < nf; i++) {
       const f = froms[i];
       if (s.startsWith(f, p)) {
         found = true;
-        out += getTo(i);
+        if (p > run) parts.push(s.slice(run, p));
+        parts.push(tos[i]);
         if (f.length === 0) {
-          if (p < n) out += s[p];
+          run = p;
           p++;
-        } else p += f.length;
+        } else {
+          p += f.length;
+          run = p;
+        }
         break;
       }
     }
-    if (!found) {
-      if (p < n) out += s[p];
-      p++;
-    }
+    if (!found) p++;
   }
-  return mkString(out, ctx);
+  if (run < n) parts.push(s.slice(run, n));
+  return mkString(parts.length === 1 ? parts[0] : parts.join(""), ctx);
 });
 
 registerBuiltin("baseNameOf", 1, (v: Slot) => {
@@ -133,9 +151,23 @@ registerBuiltin("match", 2, (r: Slot, s: Slot) => {
   }
 });
 
+/** A non-empty pattern without ERE metacharacters matches only itself. */
+const LITERAL_RE = /^[^.[\]()*+?{}|^$\\]{1,1000}$/;
+
 registerBuiltin("split", 2, (r: Slot, s: Slot) => {
   const re = forceString(r);
   const str = forceString(s);
+  if (LITERAL_RE.test(re)) {
+    // Non-overlapping leftmost occurrences, as the regex iterator finds them.
+    const out: Slot[] = [];
+    let last = 0;
+    for (let i = str.indexOf(re); i >= 0; i = str.indexOf(re, last)) {
+      out.push(str.slice(last, i), []);
+      last = i + re.length;
+    }
+    out.push(last === 0 ? str : str.slice(last));
+    return out;
+  }
   try {
     return splitString(compile(re), str).map((p) => (typeof p === "string" ? p : p.slice()));
   } catch (e) {

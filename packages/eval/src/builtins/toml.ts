@@ -1,6 +1,6 @@
 /** fromTOML, on the TOML engine of builtins/engines. */
 import { throwEval } from "../eval-error.ts";
-import { forceString } from "../runtime.ts";
+import { forceString, state } from "../runtime.ts";
 import { NixAttrs, NixFloat, normInt, type Slot, type Value } from "../values.ts";
 import { parseToml, TomlError, type TomlValue } from "./engines/toml.ts";
 import { registerBuiltin } from "./registry.ts";
@@ -20,6 +20,8 @@ function toNix(v: TomlValue): Value {
     case "boolean":
       return v.value;
     case "datetime":
+      if (state.features.has("parse-toml-timestamps"))
+        return new NixAttrs(["_type", "value"], ["timestamp", v.value], null);
       return throwEval("while parsing TOML: Dates and times are not supported");
   }
 }

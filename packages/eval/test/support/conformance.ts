@@ -82,6 +82,7 @@ export function runCase(dir: string, file: string, root: string): CaseResult {
   const include: string[] = [];
   const args: { name: string; kind: "expr" | "str"; value: string }[] = [];
   const attrPaths: string[] = [];
+  const features: string[] = [];
   for (let i = 0; i < flags.length; i++) {
     if (flags[i] === "-I") include.push(flags[++i]);
     else if (flags[i] === "--arg") {
@@ -91,6 +92,8 @@ export function runCase(dir: string, file: string, root: string): CaseResult {
       args.push({ name: flags[i + 1], kind: "str", value: flags[i + 2] });
       i += 2;
     } else if (flags[i] === "-A") attrPaths.push(flags[++i]);
+    else if (flags[i] === "--extra-experimental-features" || flags[i] === "--experimental-features")
+      features.push(...flags[++i].split(/\s+/));
   }
   const xmlFile = `${base}.exp.xml`;
   const xml = existsSync(xmlFile);
@@ -105,6 +108,7 @@ export function runCase(dir: string, file: string, root: string): CaseResult {
       xml,
       args,
       attrPaths,
+      experimentalFeatures: features,
       searchPath: [
         ...include.map((e) => parseEntry(e, dir)),
         parseEntry(`${nixTests}/dir3`, dir),

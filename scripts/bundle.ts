@@ -1,0 +1,74 @@
+/**
+ * Precompiled build of the `tvix` command (DESIGN.md §6): bundles packages/cli/src/main.ts and
+ * the eval worker with esbuild into plain ES modules (shared code split into chunks, loaded on
+ * demand) under node_modules/.cache/tvix-cli/, with a manifest of the source files that went in.
+ * The launcher packages/cli/bin/tvix.js runs `tvix eval` from the bundle when it exists and no
+ * source file is newer than it, so a start-up pays neither type stripping nor the loading of
+ * ~120 modules; other commands, and everything when the bundle is stale, run from the sources.
+ *
+ *   node scripts/bundle.ts          (npm run bundle; also run by `npm install`/`npm ci`)
+ *
+ * A missing esbuild (or any build failure) only warns: the sources always work.
+ */
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+/** Where the launcher looks for the bundle. */
+export const BUNDLE_DIR = join(repoRoot, "node_modules", ".cache", "tvix-cli");
+
+/** Builds the bundle into `outRoot` (replaced atomically); returns it. */
+export async function bundle(outRoot: string = BUNDLE_DIR): Promise<string> {
+  const esbuild = await import("esbuild");
+  const started = Date.now();
+  const tmp = `${outRoot}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  const result = await esbuild.build({
+    absWorkingDir: repoRoot,
+    entryPoints: {
+      main: "packages/cli/src/main.ts",
+      "eval-worker": "packages/cli/src/eval-worker.ts",
+    },
+    bundle: true,
+    splitting: true,
+    format: "esm",
+    platform: "node",
+    target: "node24",
+    conditions: ["node"],
+    outdir: tmp,
+    chunkNames: "chunk-[hash]",
+    metafile: true,
+    logLevel: "warning",
+    minifyWhitespace: true,
+    minifySyntax: true,
+    // Native addons stay outside (resolved from the repository's node_modules at run time).
+    external: ["@napi-rs/*"],
+    // Bundled CommonJS dependencies may require Node's built-in modules.
+    banner: {
+      js: 'import { createRequire as __tvixCreateRequire } from "node:module"; const require = __tvixCreateRequire(import.meta.url);',
+    },
+  });
+  const inputs = Object.keys(result.metafile.inputs)
+    .filter((p) => !p.startsWith("node_modules/"))
+    .sort();
+  writeFileSync(
+    join(tmp, "manifest.json"),
+    `${JSON.stringify({ builtMs: started, root: relative(tmp, repoRoot), inputs }, null, 1)}\n`,
+  );
+  rmSync(outRoot, { recursive: true, force: true });
+  renameSync(tmp, outRoot);
+  return outRoot;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  try {
+    const dir = await bundle();
+    console.log(`tvix bundle: ${relative(process.cwd(), dir) || "."}`);
+  } catch (e) {
+    console.warn(
+      `tvix bundle: not built (${(e as Error).message.split("\n")[0]}); tvix runs from the sources`,
+    );
+  }
+}
