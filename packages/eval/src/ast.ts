@@ -261,6 +261,12 @@ export class DynamicAttrDef {
   }
 }
 
+/**
+ * The `dynamic` list of sets without dynamic bindings (most of them): shared and frozen, so it
+ * costs nothing; code that adds a dynamic binding replaces it with a new array first.
+ */
+export const NO_DYNAMIC: DynamicAttrDef[] = Object.freeze([]) as unknown as DynamicAttrDef[];
+
 export class Attrs {
   readonly kind = N_ATTRS;
   start: number;
@@ -268,6 +274,7 @@ export class Attrs {
   rec: boolean;
   /** Static bindings in definition order (printing sorts them). */
   attrs: Map<string, AttrDef>;
+  /** `${e} = v;` bindings in order (NO_DYNAMIC when there are none). */
   dynamic: DynamicAttrDef[];
   /** The `e` of each `inherit (e) ...` statement, indexed by InheritFrom.index. */
   inheritFrom: Expr[] | null;
@@ -276,7 +283,7 @@ export class Attrs {
     this.end = end;
     this.rec = rec;
     this.attrs = new Map();
-    this.dynamic = [];
+    this.dynamic = NO_DYNAMIC;
     this.inheritFrom = null;
   }
 }

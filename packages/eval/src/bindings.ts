@@ -19,6 +19,7 @@ import {
   type Expr,
   type InheritFrom,
   N_ATTRS,
+  NO_DYNAMIC,
   type Select,
 } from "./ast.ts";
 
@@ -57,13 +58,13 @@ export function addAttr(
       }
     } else {
       const nested = new Attrs(start, end, false);
-      attrs.dynamic.push(new DynamicAttrDef(comp.expr!, nested, start, end));
+      pushDynamic(attrs, new DynamicAttrDef(comp.expr!, nested, start, end));
       attrs = nested;
     }
   }
   const comp = path[last];
   if (comp.name === null) {
-    attrs.dynamic.push(new DynamicAttrDef(comp.expr!, value, start, end));
+    pushDynamic(attrs, new DynamicAttrDef(comp.expr!, value, start, end));
     return;
   }
   const j = attrs.attrs.get(comp.name);
@@ -73,6 +74,26 @@ export function addAttr(
   }
   if (value.kind === N_ATTRS && j.value.kind === N_ATTRS) mergeInto(j.value, value, errors);
   else errors.duplicate(errors.showPath(path), start, end, j.start);
+}
+
+function pushDynamic(attrs: Attrs, d: DynamicAttrDef): void {
+  if (attrs.dynamic === NO_DYNAMIC) attrs.dynamic = [d];
+  else attrs.dynamic.push(d);
+}
+
+/** `name = value;` (a path of one static name): addAttr's last step, without path objects. */
+export function addAttrName(
+  attrs: Attrs,
+  name: string,
+  value: Expr,
+  start: number,
+  end: number,
+  errors: BindingErrors,
+): void {
+  const j = attrs.attrs.get(name);
+  if (j === undefined) attrs.attrs.set(name, new AttrDef(DEF_PLAIN, value, start, end));
+  else if (value.kind === N_ATTRS && j.value.kind === N_ATTRS) mergeInto(j.value, value, errors);
+  else errors.duplicate(errors.showName(name), start, end, j.start);
 }
 
 function mergeInto(into: Attrs, from: Attrs, errors: BindingErrors): void {
@@ -96,7 +117,7 @@ function mergeInto(into: Attrs, from: Attrs, errors: BindingErrors): void {
       }
     }
   }
-  for (const d of from.dynamic) into.dynamic.push(d);
+  for (const d of from.dynamic) pushDynamic(into, d);
   if (from.inheritFrom) {
     if (!into.inheritFrom) into.inheritFrom = [];
     for (const e of from.inheritFrom) into.inheritFrom.push(e);

@@ -5,6 +5,7 @@
  */
 
 const CHUNK = 8192;
+const asciiDecoder = new TextDecoder("utf-8");
 
 /** The bytes `b[start..end)` as a byte string. */
 export function bytesToByteString(b: Uint8Array, start = 0, end = b.length): string {
@@ -16,6 +17,15 @@ export function bytesToByteString(b: Uint8Array, start = 0, end = b.length): str
     for (let i = start; i < end; i++) s += String.fromCharCode(b[i]);
     return s;
   }
+  // ASCII (the usual case) decodes fastest natively, and UTF-8 agrees with byte strings on it.
+  let ascii = true;
+  for (let i = start; i < end; i++) {
+    if (b[i] > 127) {
+      ascii = false;
+      break;
+    }
+  }
+  if (ascii) return asciiDecoder.decode(b.subarray(start, end));
   if (n <= CHUNK)
     return String.fromCharCode.apply(null, b.subarray(start, end) as unknown as number[]);
   const parts: string[] = [];

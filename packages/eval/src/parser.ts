@@ -59,7 +59,7 @@ import {
   Var,
   With,
 } from "./ast.ts";
-import { addAttr, type BindingErrors } from "./bindings.ts";
+import { addAttr, addAttrName, type BindingErrors } from "./bindings.ts";
 import { ERR_LIMIT, ERR_SEMANTIC, ERR_SYNTAX, ParseError } from "./errors.ts";
 import { type IndPart, stripIndentation } from "./indented-string.ts";
 import { Lexer, type TokenValue } from "./lexer.ts";
@@ -553,23 +553,53 @@ class Parser {
   /** CppNix's validateFormals: duplicate formal names, or the `@` name repeated as a formal. */
   private validateFormals(formals: Formals, lambdaStart: number, arg: string | null): void {
     const entries = formals.entries;
-    if (entries.length > 1) {
-      const sorted = [...entries].sort((a, b) =>
-        a.name < b.name ? -1 : a.name > b.name ? 1 : a.start - b.start,
-      );
-      for (let i = 0; i + 1 < sorted.length; i++) {
-        if (sorted[i].name !== sorted[i + 1].name) continue;
-        if (i > 0 && sorted[i - 1].name === sorted[i].name) continue; // one error per name
-        const dup = sorted[i + 1];
+    const n = entries.length;
+    // Report each duplicated name once, at its second occurrence, in name order (CppNix reports
+    // the smallest). Small sets (the usual case) are checked pairwise without allocating.
+    let dups: Formal[] | null = null;
+    if (n > 1 && n <= 16) {
+      for (let i = 1; i < n; i++) {
+        const name = entries[i].name;
+        let seen = 0;
+        for (let j = 0; j < i; j++) if (entries[j].name === name) seen++;
+        if (seen === 1) {
+          if (dups === null) dups = [];
+          dups.push(entries[i]);
+        }
+      }
+    } else if (n > 16) {
+      const first = new Set<string>();
+      const reported = new Set<string>();
+      for (const f of entries) {
+        if (!first.has(f.name)) first.add(f.name);
+        else if (!reported.has(f.name)) {
+          reported.add(f.name);
+          if (dups === null) dups = [];
+          dups.push(f);
+        }
+      }
+    }
+    if (dups !== null) {
+      dups.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      for (const dup of dups)
         this.semantic(
           `duplicate formal function argument '${dup.name}'`,
           dup.start,
           dup.start + dup.name.length,
         );
+    }
+    if (arg !== null) {
+      for (const f of entries) {
+        if (f.name === arg) {
+          this.semantic(
+            `duplicate formal function argument '${arg}'`,
+            lambdaStart,
+            lambdaStart + 1,
+          );
+          break;
+        }
       }
     }
-    if (arg !== null && entries.some((f) => f.name === arg))
-      this.semantic(`duplicate formal function argument '${arg}'`, lambdaStart, lambdaStart + 1);
   }
 
   /** LET binds IN_KW expr_function */
@@ -709,8 +739,9 @@ class Parser {
     return e;
   }
 
-  private parseAttrPath(): AttrName[] {
-    const path = [this.parseAttrName()];
+  /** attrpath; `first` is its first component when the caller has already read it. */
+  private parseAttrPath(first?: AttrName): AttrName[] {
+    const path = [first ?? this.parseAttrName()];
     while (this.t === T.T_DOT) {
       this.advance();
       path.push(this.parseAttrName());
@@ -900,7 +931,22 @@ class Parser {
 
   private parseBinding(attrs: Attrs): void {
     const start = this.ts;
-    const path = this.parseAttrPath();
+    let path: AttrName[];
+    if (this.t === T.T_ID) {
+      // Most bindings are `name = value;`: no attribute path objects for those.
+      const name = this.tv as string;
+      const end = this.te;
+      this.advance();
+      if (this.t === T.T_ASSIGN) {
+        this.advance();
+        const value = this.parseExpr();
+        if (this.t !== T.T_SEMI) this.syntaxError([T.T_SEMI]);
+        this.advance();
+        addAttrName(attrs, name, value, start, end, this.bindingErrors);
+        return;
+      }
+      path = this.parseAttrPath(new AttrName(start, end, name, null));
+    } else path = this.parseAttrPath();
     if (this.t !== T.T_ASSIGN) this.syntaxError([T.T_DOT, T.T_ASSIGN]);
     this.advance();
     const value = this.parseExpr();
@@ -967,6 +1013,17 @@ class Parser {
   private parseString(): Expr {
     const start = this.ts;
     this.advance(); // "
+    // Fast path: "" or "text" (no interpolation).
+    if (this.t === T.T_DQUOTE) {
+      this.advance();
+      return new StringLit(start, this.prevEnd, "");
+    }
+    if (this.t === T.T_STR && this.peek(1) === T.T_DQUOTE) {
+      const value = this.tv as string;
+      this.advance();
+      this.advance();
+      return new StringLit(start, this.prevEnd, value);
+    }
     const parts: Expr[] = [];
     let interpolated = false;
     for (;;) {

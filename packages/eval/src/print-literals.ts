@@ -105,6 +105,15 @@ export function formatFloat(x: number): string {
  * (half to even on the exact binary value), and the decimal exponent of the first digit.
  */
 function roundSignificant(x: number, n: number): [string, number] {
+  // JS rounds to nearest exactly, except that it breaks ties upwards where printf rounds them
+  // to even. A tie needs digit n+1 to be a 5 (followed by zeros): only then take the exact path.
+  const e1 = x.toExponential(n);
+  if (e1.charCodeAt(n + 1) !== 53) {
+    const e0 = x.toExponential(n - 1);
+    const ePos = e0.indexOf("e");
+    const digits = n > 1 ? e0[0] + e0.slice(2, ePos) : e0[0];
+    return [digits, Number(e0.slice(ePos + 1))];
+  }
   const [digits, pointPos] = exactDecimal(x);
   // digits: exact decimal digits without leading zeros; value = 0.digits * 10^pointPos
   let exp10 = pointPos - 1;

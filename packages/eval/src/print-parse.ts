@@ -60,7 +60,8 @@ import {
   OP_UPDATE,
   type Select,
 } from "./ast.ts";
-import { formatFloat, printIdentifier, printLiteralString } from "./print-literals.ts";
+import { bytesToByteString } from "./bytes.ts";
+import { formatFloat, printIdentifier } from "./print-literals.ts";
 
 export const DIALECT_CURRENT = "current";
 export const DIALECT_NIX_2_8 = "nix-2.8";
@@ -71,23 +72,29 @@ export interface PrintParseOptions {
   symbolOrder?: (name: string) => number;
   /**
    * nix-2.8 only, for tests: chooses the next `let` binding or formal to print from those left
-   * (given in source order), seeing the output so far. Overrides `symbolOrder`.
+   * (given in source order), knowing how many bytes have been printed so far. Overrides
+   * `symbolOrder`.
    */
-  pickNext?: (remaining: readonly string[], printedSoFar: string) => string;
+  pickNext?: (remaining: readonly string[], printedBytes: number) => string;
 }
 
-/** The `--parse` text of an expression (without the trailing newline). */
+/** The `--parse` text of an expression (without the trailing newline), as a byte string. */
 export function printParse(expr: Expr, options: PrintParseOptions = {}): string {
+  return bytesToByteString(printParseBytes(expr, options));
+}
+
+/** The `--parse` output as bytes (what a command writes; avoids building a large string). */
+export function printParseBytes(expr: Expr, options: PrintParseOptions = {}): Uint8Array {
   const p = new Printer(options);
   p.expr(expr);
-  return p.out;
+  return p.bytes();
 }
 
 /** An attribute path as CppNix shows it in messages and `--parse` output: `a."b c"."${e}"`. */
 export function showAttrPath(path: AttrName[], options: PrintParseOptions = {}): string {
   const p = new Printer(options);
   p.attrPath(path);
-  return p.out;
+  return bytesToByteString(p.bytes());
 }
 
 const INFIX: string[] = [];
@@ -100,8 +107,14 @@ INFIX[OP_UPDATE] = " // ";
 INFIX[OP_CONCAT] = " ++ ";
 INFIX[OP_ADD] = " + ";
 
+/**
+ * Writes into a growing byte buffer: outputs can be tens of megabytes, and building them as JS
+ * strings piece by piece costs more (and stresses the garbage collector) than copying bytes.
+ * Every string written is a byte string (code units < 256).
+ */
 class Printer {
-  out = "";
+  private buf = new Uint8Array(4096);
+  private len = 0;
   private readonly v28: boolean;
   private readonly symbolOrder: ((name: string) => number) | undefined;
   private readonly pickNext: PrintParseOptions["pickNext"];
@@ -112,13 +125,41 @@ class Printer {
     this.pickNext = options.pickNext;
   }
 
+  bytes(): Uint8Array {
+    return this.buf.subarray(0, this.len);
+  }
+
+  private grow(n: number): void {
+    let size = this.buf.length * 2;
+    while (size < this.len + n) size *= 2;
+    const b = new Uint8Array(size);
+    b.set(this.buf.subarray(0, this.len));
+    this.buf = b;
+  }
+
+  /** Appends a byte string. */
+  private w(s: string): void {
+    const n = s.length;
+    if (this.len + n > this.buf.length) this.grow(n);
+    const buf = this.buf;
+    let j = this.len;
+    for (let i = 0; i < n; i++) buf[j++] = s.charCodeAt(i);
+    this.len = j;
+  }
+
+  /** Appends one ASCII byte. */
+  private c(code: number): void {
+    if (this.len === this.buf.length) this.grow(1);
+    this.buf[this.len++] = code;
+  }
+
   /** Names of a 2.8 `let` or formals list in the order to print them. */
   private order28<T>(items: T[], name: (x: T) => string, print: (x: T) => void): void {
     const pick = this.pickNext;
     if (pick) {
       const left = [...items];
       while (left.length > 0) {
-        const chosen = pick(left.map(name), this.out);
+        const chosen = pick(left.map(name), this.len);
         let i = left.findIndex((x) => name(x) === chosen);
         if (i < 0) i = 0;
         print(left[i]);
@@ -131,77 +172,105 @@ class Printer {
     for (const x of sorted) print(x);
   }
 
+  /** A string literal, escaped as printLiteralString does, written straight into the buffer. */
   private str(s: string): void {
-    this.out += printLiteralString(s, this.v28);
+    const n = s.length;
+    // Worst case every byte is escaped: reserve room once.
+    if (this.len + 2 * n + 2 > this.buf.length) this.grow(2 * n + 2);
+    const buf = this.buf;
+    let j = this.len;
+    const all = this.v28;
+    buf[j++] = 34;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c === 34 || c === 92) {
+        buf[j++] = 92;
+        buf[j++] = c;
+      } else if (c === 10) {
+        buf[j++] = 92;
+        buf[j++] = 110;
+      } else if (c === 13) {
+        buf[j++] = 92;
+        buf[j++] = 114;
+      } else if (c === 9) {
+        buf[j++] = 92;
+        buf[j++] = 116;
+      } else if (c === 36 && (all || s.charCodeAt(i + 1) === 123)) {
+        buf[j++] = 92;
+        buf[j++] = 36;
+      } else buf[j++] = c;
+    }
+    buf[j++] = 34;
+    this.len = j;
   }
 
   private id(s: string): void {
-    this.out += printIdentifier(s, this.v28);
+    this.w(printIdentifier(s, this.v28));
   }
 
   expr(e: Expr): void {
     switch (e.kind) {
       case N_INT:
-        this.out += String(e.value);
+        this.w(String(e.value));
         return;
       case N_FLOAT:
-        this.out += formatFloat(e.value);
+        this.w(formatFloat(e.value));
         return;
       case N_STRING:
         this.str(e.value);
         return;
       case N_PATH:
-        this.out += e.value;
+        this.w(e.value);
         return;
       case N_STRING_INTERP:
       case N_PATH_INTERP: {
-        this.out += "(";
+        this.c(40);
         const parts = e.parts;
         for (let i = 0; i < parts.length; i++) {
-          if (i > 0) this.out += " + ";
+          if (i > 0) this.w(" + ");
           this.expr(parts[i]);
         }
-        this.out += ")";
+        this.c(41);
         return;
       }
       case N_VAR:
-        this.out += e.name;
+        this.w(e.name);
         return;
       case N_CUR_POS:
-        this.out += "__curPos";
+        this.w("__curPos");
         return;
       case N_SELECT:
-        this.out += "(";
+        this.c(40);
         this.expr(e.expr);
-        this.out += ").";
+        this.w(").");
         this.attrPath(e.path);
         if (e.default) {
-          this.out += " or (";
+          this.w(" or (");
           this.expr(e.default);
-          this.out += ")";
+          this.c(41);
         }
         return;
       case N_HAS_ATTR:
-        this.out += "((";
+        this.w("((");
         this.expr(e.expr);
-        this.out += ") ? ";
+        this.w(") ? ");
         this.attrPath(e.path);
-        this.out += ")";
+        this.c(41);
         return;
       case N_ATTRS:
-        if (e.rec) this.out += "rec ";
-        this.out += "{ ";
+        if (e.rec) this.w("rec ");
+        this.w("{ ");
         this.bindings(e, false);
-        this.out += "}";
+        this.w("}");
         return;
       case N_LIST:
-        this.out += "[ ";
+        this.w("[ ");
         for (const x of e.elems) {
-          this.out += "(";
+          this.c(40);
           this.expr(x);
-          this.out += ") ";
+          this.w(") ");
         }
-        this.out += "]";
+        this.w("]");
         return;
       case N_LAMBDA:
         this.lambda(e);
@@ -210,54 +279,54 @@ class Printer {
         this.call(e);
         return;
       case N_LET:
-        this.out += "(let ";
+        this.w("(let ");
         this.bindings(e.attrs, true);
-        this.out += "in ";
+        this.w("in ");
         this.expr(e.body);
-        this.out += ")";
+        this.c(41);
         return;
       case N_WITH:
-        this.out += "(with ";
+        this.w("(with ");
         this.expr(e.env);
-        this.out += "; ";
+        this.w("; ");
         this.expr(e.body);
-        this.out += ")";
+        this.c(41);
         return;
       case N_IF:
-        this.out += "(if ";
+        this.w("(if ");
         this.expr(e.cond);
-        this.out += " then ";
+        this.w(" then ");
         this.expr(e.consequent);
-        this.out += " else ";
+        this.w(" else ");
         this.expr(e.alternate);
-        this.out += ")";
+        this.c(41);
         return;
       case N_ASSERT:
-        this.out += "assert ";
+        this.w("assert ");
         this.expr(e.cond);
-        this.out += "; ";
+        this.w("; ");
         this.expr(e.body);
         return;
       case N_NOT:
-        this.out += "(! ";
+        this.w("(! ");
         this.expr(e.expr);
-        this.out += ")";
+        this.c(41);
         return;
       case N_NEG:
       case N_SEARCH_PATH:
-        this.out += "(";
+        this.c(40);
         this.callHead(e);
-        this.out += ")";
+        this.c(41);
         return;
       case N_BINARY:
         this.binary(e);
         return;
       case N_INHERIT_FROM:
         // Only reachable through `bindings`, which prints the source expression instead.
-        this.out += "<inherit-from>";
+        this.w("<inherit-from>");
         return;
       case N_ERROR:
-        this.out += "<error>";
+        this.w("<error>");
         return;
     }
   }
@@ -274,13 +343,13 @@ class Printer {
       spine.push(cur);
       cur = binaryFirst(cur);
     }
-    for (const b of spine) this.out += binaryPrefix(b);
+    for (const b of spine) this.w(binaryPrefix(b));
     this.expr(cur);
     for (let i = spine.length - 1; i >= 0; i--) {
       const b = spine[i];
-      this.out += INFIX[b.op] ?? " ";
+      this.w(INFIX[b.op] ?? " ");
       this.expr(binarySecond(b));
-      this.out += b.op === OP_LE || b.op === OP_GE ? "))" : ")";
+      this.w(b.op === OP_LE || b.op === OP_GE ? "))" : ")");
     }
   }
 
@@ -297,45 +366,45 @@ class Printer {
   /** The function and arguments of a call-like node, without the parentheses. */
   private callHead(e: Expr): void {
     if (e.kind === N_NEG) {
-      this.out += "__sub 0 ";
+      this.w("__sub 0 ");
       this.expr(e.expr);
     } else if (e.kind === N_SEARCH_PATH) {
-      this.out += "__findFile __nixPath ";
+      this.w("__findFile __nixPath ");
       this.str(e.path);
     } else if (e.kind === N_BINARY) {
       // `(` + head, so that arguments can follow before the `)`.
-      this.out += binaryPrefix(e).slice(1);
+      this.w(binaryPrefix(e).slice(1));
       this.expr(binaryFirst(e));
-      this.out += " ";
+      this.c(32);
       this.expr(binarySecond(e));
     } else this.expr(e);
   }
 
   private call(e: Call): void {
-    this.out += "(";
+    this.c(40);
     // CppNix adds arguments to an existing call (`(a - b) c` is `(__sub a b c)`), except that the
     // cursed `or` always makes a new call.
     if (!e.cursedOr && this.isCallLike(e.fn)) this.callHead(e.fn);
     else this.expr(e.fn);
     for (const a of e.args) {
-      this.out += " ";
+      this.c(32);
       this.expr(a);
     }
-    this.out += ")";
+    this.c(41);
   }
 
   private lambda(e: Lambda): void {
-    this.out += "(";
+    this.c(40);
     const f = e.formals;
     if (f) {
-      this.out += "{ ";
+      this.w("{ ");
       let first = true;
       const printFormal = (formal: (typeof f.entries)[number]) => {
-        if (!first) this.out += ", ";
+        if (!first) this.w(", ");
         first = false;
-        this.out += formal.name;
+        this.w(formal.name);
         if (formal.default) {
-          this.out += " ? ";
+          this.w(" ? ");
           this.expr(formal.default);
         }
       };
@@ -345,27 +414,27 @@ class Printer {
         for (const formal of sorted) printFormal(formal);
       }
       if (f.ellipsis) {
-        if (!first) this.out += ", ";
-        this.out += "...";
+        if (!first) this.w(", ");
+        this.w("...");
       }
-      this.out += " }";
-      if (e.arg !== null) this.out += " @ ";
+      this.w(" }");
+      if (e.arg !== null) this.w(" @ ");
     }
-    if (e.arg !== null) this.out += e.arg;
-    this.out += ": ";
+    if (e.arg !== null) this.w(e.arg);
+    this.w(": ");
     this.expr(e.body);
-    this.out += ")";
+    this.c(41);
   }
 
   attrPath(path: AttrName[]): void {
     for (let i = 0; i < path.length; i++) {
-      if (i > 0) this.out += ".";
+      if (i > 0) this.c(46);
       const a = path[i];
       if (a.name !== null) this.id(a.name);
       else {
-        this.out += '"${';
+        this.w('"${');
         this.expr(a.expr!);
-        this.out += '}"';
+        this.w('}"');
       }
     }
   }
@@ -375,13 +444,33 @@ class Printer {
       this.bindings28(a, isLet);
       return;
     }
-    const names = [...a.attrs.keys()].sort(compareBytes);
-    // inherit x y; then inherit (e) ...; grouped by source in statement order; then x = e;
-    const inherits: string[] = [];
-    const fromGroups = new Map<number, string[]>();
+    const attrs = a.attrs;
+    const names: string[] = [];
+    let inherits = false;
+    for (const [n, d] of attrs) {
+      names.push(n);
+      if (d.kind !== DEF_PLAIN) inherits = true;
+    }
+    if (names.length > 1) names.sort(compareBytes);
+    if (inherits) this.inherits(a, names);
     for (const n of names) {
+      const d = attrs.get(n)!;
+      if (d.kind !== DEF_PLAIN) continue;
+      this.id(n);
+      this.w(" = ");
+      this.expr(d.value);
+      this.w("; ");
+    }
+    this.dynamicBindings(a);
+  }
+
+  /** `inherit x y;`, then `inherit (e) ...;` grouped by source in statement order. */
+  private inherits(a: Attrs, sortedNames: string[]): void {
+    const plain: string[] = [];
+    const fromGroups = new Map<number, string[]>();
+    for (const n of sortedNames) {
       const d = a.attrs.get(n)!;
-      if (d.kind === DEF_INHERITED) inherits.push(n);
+      if (d.kind === DEF_INHERITED) plain.push(n);
       else if (d.kind === DEF_INHERITED_FROM) {
         const idx = ((d.value as Select).expr as InheritFrom).index;
         const g = fromGroups.get(idx);
@@ -389,53 +478,44 @@ class Printer {
         else fromGroups.set(idx, [n]);
       }
     }
-    if (inherits.length > 0) {
-      this.out += "inherit";
-      for (const n of inherits) {
-        this.out += " ";
+    if (plain.length > 0) {
+      this.w("inherit");
+      for (const n of plain) {
+        this.c(32);
         this.id(n);
       }
-      this.out += "; ";
+      this.w("; ");
     }
     for (const idx of [...fromGroups.keys()].sort((x, y) => x - y)) {
-      this.out += "inherit (";
+      this.w("inherit (");
       this.expr(a.inheritFrom![idx]);
-      this.out += ")";
+      this.c(41);
       for (const n of fromGroups.get(idx)!) {
-        this.out += " ";
+        this.c(32);
         this.id(n);
       }
-      this.out += "; ";
+      this.w("; ");
     }
-    for (const n of names) {
-      const d = a.attrs.get(n)!;
-      if (d.kind !== DEF_PLAIN) continue;
-      this.id(n);
-      this.out += " = ";
-      this.expr(d.value);
-      this.out += "; ";
-    }
-    this.dynamicBindings(a);
   }
 
   private bindings28(a: Attrs, isLet: boolean): void {
     const printOne = (n: string) => {
       const d = a.attrs.get(n)!;
       if (d.kind === DEF_INHERITED) {
-        this.out += "inherit ";
+        this.w("inherit ");
         this.id(n);
-        this.out += isLet ? "; " : " ; ";
+        this.w(isLet ? "; " : " ; ");
       } else {
         this.id(n);
-        this.out += " = ";
+        this.w(" = ");
         if (d.kind === DEF_INHERITED_FROM) {
           const sel = d.value as Select;
-          this.out += "(";
+          this.c(40);
           this.expr(a.inheritFrom![(sel.expr as InheritFrom).index]);
-          this.out += ").";
+          this.w(").");
           this.attrPath(sel.path);
         } else this.expr(d.value);
-        this.out += "; ";
+        this.w("; ");
       }
     };
     const names = [...a.attrs.keys()];
@@ -446,11 +526,11 @@ class Printer {
 
   private dynamicBindings(a: Attrs): void {
     for (const d of a.dynamic) {
-      this.out += '"${';
+      this.w('"${');
       this.expr(d.name);
-      this.out += '}" = ';
+      this.w('}" = ');
       this.expr(d.value);
-      this.out += "; ";
+      this.w("; ");
     }
   }
 }

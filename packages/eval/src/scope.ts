@@ -12,6 +12,7 @@ import {
   DEF_INHERITED,
   DEF_PLAIN,
   type Expr,
+  type Lambda,
   N_ASSERT,
   N_ATTRS,
   N_BINARY,
@@ -36,6 +37,7 @@ import {
   OP_LT,
   OP_MUL,
   OP_SUB,
+  type Var,
 } from "./ast.ts";
 
 export type UndefinedReporter = (name: string, start: number, end: number) => void;
@@ -48,9 +50,14 @@ export function checkScopes(
   new ScopeChecker(isGlobal, report).visit(expr);
 }
 
+/**
+ * A lexical scope is looked up where the AST already keeps its names: a `let`'s or `rec` set's
+ * binding map, or a lambda's argument and formals. Nothing is copied or mutated while checking.
+ */
+type Scope = ReadonlyMap<string, unknown> | Lambda;
+
 class ScopeChecker {
-  /** How many enclosing scopes bind each name. */
-  private readonly bound = new Map<string, number>();
+  private readonly scopes: Scope[] = [];
   private withDepth = 0;
   private readonly isGlobal: (name: string) => boolean;
   private readonly report: UndefinedReporter;
@@ -60,20 +67,23 @@ class ScopeChecker {
     this.report = report;
   }
 
-  private use(name: string, start: number, end: number): void {
+  /** A use of `name`, resolved in the scopes below index `top` (all of them by default). */
+  private use(name: string, start: number, end: number, top = this.scopes.length): void {
     if (this.withDepth > 0) return;
-    const n = this.bound.get(name);
-    if (n !== undefined && n > 0) return;
+    const scopes = this.scopes;
+    for (let i = top - 1; i >= 0; i--) {
+      const s = scopes[i];
+      if (s instanceof Map) {
+        if (s.has(name)) return;
+      } else {
+        const l = s as Lambda;
+        if (l.arg === name) return;
+        const f = l.formals;
+        if (f !== null) for (const x of f.entries) if (x.name === name) return;
+      }
+    }
     if (this.isGlobal(name)) return;
     this.report(name, start, end);
-  }
-
-  private bind(name: string): void {
-    this.bound.set(name, (this.bound.get(name) ?? 0) + 1);
-  }
-
-  private unbind(name: string): void {
-    this.bound.set(name, this.bound.get(name)! - 1);
   }
 
   visit(e: Expr): void {
@@ -101,25 +111,19 @@ class ScopeChecker {
         for (const x of e.elems) this.visit(x);
         return;
       case N_LAMBDA: {
-        const names: string[] = [];
-        if (e.arg !== null) names.push(e.arg);
-        if (e.formals) for (const f of e.formals.entries) names.push(f.name);
-        for (const n of names) this.bind(n);
+        this.scopes.push(e);
         if (e.formals) for (const f of e.formals.entries) if (f.default) this.visit(f.default);
         this.visit(e.body);
-        for (const n of names) this.unbind(n);
+        this.scopes.pop();
         return;
       }
       case N_CALL:
         this.visit(e.fn);
         for (const a of e.args) this.visit(a);
         return;
-      case N_LET: {
-        const names = this.attrs(e.attrs, true, true);
-        this.visit(e.body);
-        for (const n of names) this.unbind(n);
+      case N_LET:
+        this.attrs(e.attrs, true, e.body);
         return;
-      }
       case N_WITH:
         this.visit(e.env);
         this.withDepth++;
@@ -181,27 +185,25 @@ class ScopeChecker {
 
   /**
    * Visits a set's (or let's) bindings in CppNix's order: `inherit (e)` sources, bindings, dynamic
-   * bindings. When `recursive`, the static names are in scope for the values; `inherit x;` still
-   * looks outside. For a let (`keepBound`), the names stay bound for the body and are returned.
+   * bindings; then a let's `body`. When `recursive`, the static names are in scope for the values;
+   * `inherit x;` still looks outside.
    */
-  private attrs(a: Attrs, recursive: boolean, keepBound = false): string[] {
-    const names: string[] = recursive ? [...a.attrs.keys()] : [];
-    for (const n of names) this.bind(n);
+  private attrs(a: Attrs, recursive: boolean, body: Expr | null = null): void {
+    if (recursive) this.scopes.push(a.attrs);
+    const outside = recursive ? this.scopes.length - 1 : this.scopes.length;
     if (a.inheritFrom) for (const src of a.inheritFrom) this.visit(src);
-    for (const [name, d] of a.attrs) {
+    for (const d of a.attrs.values()) {
       if (d.kind === DEF_PLAIN) this.visit(d.value);
       else if (d.kind === DEF_INHERITED) {
-        // Resolved outside the set: hide the set's own binding of the name.
-        if (recursive) this.unbind(name);
-        this.visit(d.value);
-        if (recursive) this.bind(name);
+        const v = d.value as Var;
+        this.use(v.name, v.start, v.end, outside);
       }
     }
     for (const d of a.dynamic) {
       this.visit(d.name);
       this.visit(d.value);
     }
-    if (!keepBound) for (const n of names) this.unbind(n);
-    return names;
+    if (body !== null) this.visit(body);
+    if (recursive) this.scopes.pop();
   }
 }

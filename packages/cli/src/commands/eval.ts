@@ -46,12 +46,12 @@ export const evalCommand: Command = {
       throw new UsageError("give either FILE arguments or -E EXPR, not both");
 
     const [ev, fs, path] = await Promise.all([
-      import("@tvix-ts/eval"),
+      import("@tvix-ts/eval/parse"),
       import("node:fs"),
       import("node:path"),
     ]);
     const home = process.env.HOME;
-    const inputs: { source: import("@tvix-ts/eval").Source; basePath: string }[] = [];
+    const inputs: { source: import("@tvix-ts/eval/parse").Source; basePath: string }[] = [];
     if (values.expr !== undefined) {
       inputs.push({
         source: ev.Source.fromText(values.expr, ev.ORIGIN_STRING),
@@ -86,8 +86,9 @@ export const evalCommand: Command = {
         io.stderr.write(Buffer.from(ev.renderErrors(source, result.errors), "latin1"));
         return 1;
       }
-      // Output is a byte string (string literals keep their bytes).
-      await writeAll(io.stdout, Buffer.from(`${ev.printParse(result.expr!)}\n`, "latin1"));
+      // Output is bytes (string literals keep theirs).
+      await writeAll(io.stdout, ev.printParseBytes(result.expr!));
+      await writeAll(io.stdout, "\n");
     }
     return 0;
   },

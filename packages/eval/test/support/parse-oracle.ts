@@ -68,9 +68,10 @@ export function printMatching(expr: Expr, theirs: string): { text: string; reord
   let reordered = false;
   const text = printParse(expr, {
     dialect: "nix-2.8",
-    pickNext(remaining, soFar) {
-      // A formal's ", " separator is printed after it is chosen.
-      const at = theirs.startsWith(", ", soFar.length) ? soFar.length + 2 : soFar.length;
+    pickNext(remaining, printed) {
+      // `theirs` is a byte string: its offsets are byte offsets. A formal's ", " separator is
+      // printed after the formal is chosen.
+      const at = theirs.startsWith(", ", printed) ? printed + 2 : printed;
       for (const n of remaining) {
         const id = printIdentifier(n, true);
         const ok =
