@@ -22,7 +22,6 @@ import {
   pathInfoServiceFromUrl,
   pathInfoToProto,
   SimpleNarCalculator,
-  type StoreServer,
   serveStore,
 } from "../src/index.ts";
 import { pathInfoFixture, somePathInfo } from "./support/fixtures.ts";
