@@ -3,10 +3,10 @@ import { derivationShow } from "./commands/derivation.ts";
 import { evalCommand } from "./commands/eval.ts";
 import { instantiateCommand } from "./commands/instantiate.ts";
 import { narCommands } from "./commands/nar.ts";
-import { storeImport } from "./commands/store-import.ts";
-import { storeCat, storeInfo, storeLs } from "./commands/store-inspect.ts";
 import { narBridge } from "./commands/nar-bridge.ts";
+import { storeImport } from "./commands/store-import.ts";
 import { storeCopy } from "./commands/store-copy.ts";
+import { storeCat, storeInfo, storeLs } from "./commands/store-inspect.ts";
 import { storeDaemon } from "./commands/store-daemon.ts";
 
 /**
@@ -22,7 +22,7 @@ export const commands: readonly Command[] = [
   storeLs,
   storeCat,
   storeInfo,
-  narBridge,
   storeCopy,
+  narBridge,
   storeDaemon,
 ];
