@@ -23,6 +23,7 @@ export interface JobInput {
   attrPaths?: string[];
   persist?: boolean;
   include?: string[];
+  nixPath?: string;
 }
 
 export async function runJob(
@@ -42,7 +43,7 @@ export async function runJob(
       storeDir: "/nix/store",
     },
     include: j.include ?? [],
-    nixPath: "",
+    nixPath: j.nixPath ?? "",
     persist: j.persist,
   };
   const r = await runGlueWorker(workerUrl, job, {
