@@ -61,7 +61,7 @@ import {
   type Select,
 } from "./ast.ts";
 import { bytesToByteString } from "./bytes.ts";
-import { formatFloat, printIdentifier } from "./print-literals.ts";
+import { formatFloat, isReservedKeyword, printIdentifier } from "./print-literals.ts";
 
 export const DIALECT_CURRENT = "current";
 export const DIALECT_NIX_2_8 = "nix-2.8";
@@ -85,7 +85,8 @@ export function printParse(expr: Expr, options: PrintParseOptions = {}): string 
 
 /** The `--parse` output as bytes (what a command writes; avoids building a large string). */
 export function printParseBytes(expr: Expr, options: PrintParseOptions = {}): Uint8Array {
-  const p = new Printer(options);
+  // The output is usually about as long as the source: start with that much room.
+  const p = new Printer(options, Math.max(4096, Math.ceil((expr.end - expr.start) * 1.25)));
   p.expr(expr);
   return p.bytes();
 }
@@ -113,13 +114,14 @@ INFIX[OP_ADD] = " + ";
  * Every string written is a byte string (code units < 256).
  */
 class Printer {
-  private buf = new Uint8Array(4096);
+  private buf: Uint8Array;
   private len = 0;
   private readonly v28: boolean;
   private readonly symbolOrder: ((name: string) => number) | undefined;
   private readonly pickNext: PrintParseOptions["pickNext"];
 
-  constructor(options: PrintParseOptions) {
+  constructor(options: PrintParseOptions, capacity = 256) {
+    this.buf = new Uint8Array(capacity);
     this.v28 = options.dialect === DIALECT_NIX_2_8;
     this.symbolOrder = options.symbolOrder;
     this.pickNext = options.pickNext;
@@ -204,8 +206,30 @@ class Printer {
     this.len = j;
   }
 
+  /** An attribute name (printIdentifier), copied straight into the buffer when it is bare. */
   private id(s: string): void {
-    this.w(printIdentifier(s, this.v28));
+    const n = s.length;
+    if (n === 0 || !IDENT_START[s.charCodeAt(0)]) {
+      this.w(printIdentifier(s, this.v28));
+      return;
+    }
+    if (this.len + n > this.buf.length) this.grow(n);
+    const buf = this.buf;
+    let j = this.len;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (!IDENT_CHAR[c]) {
+        this.w(printIdentifier(s, this.v28));
+        return;
+      }
+      buf[j++] = c;
+    }
+    // Keywords are quoted; they are short and start with one of a few letters.
+    if (n <= 7 && KEYWORD_START[s.charCodeAt(0)] && isReservedKeyword(s)) {
+      this.w(printIdentifier(s, this.v28));
+      return;
+    }
+    this.len = j;
   }
 
   expr(e: Expr): void {
@@ -533,6 +557,17 @@ class Printer {
       this.w("; ");
     }
   }
+}
+
+// Bytes of bare attribute names ([a-zA-Z_][a-zA-Z0-9_'-]*) and first letters of keywords.
+const IDENT_START = new Uint8Array(256);
+const IDENT_CHAR = new Uint8Array(256);
+const KEYWORD_START = new Uint8Array(256);
+for (let c = 0; c < 256; c++) {
+  const ch = String.fromCharCode(c);
+  if (/[a-zA-Z_]/.test(ch)) IDENT_START[c] = 1;
+  if (/[a-zA-Z0-9_'-]/.test(ch)) IDENT_CHAR[c] = 1;
+  if ("aeilrtw".includes(ch)) KEYWORD_START[c] = 1;
 }
 
 /** Operator names of the operators CppNix turns into calls. */
