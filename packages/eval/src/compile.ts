@@ -65,6 +65,8 @@ import { add, div, eqValues, lessThan, mul, sub, updateAttrs } from "./operators
 import { canonPath } from "./paths.ts";
 import { printParse } from "./print-parse.ts";
 import {
+  callPrimOp2,
+  callPrimOp3,
   callValue,
   forceAttrs,
   forceBool,
@@ -86,6 +88,7 @@ import {
   NixPath,
   NixString,
   type Pos,
+  PrimOp,
   type Slot,
   Thunk,
   type Value,
@@ -767,8 +770,36 @@ class Compiler {
         }
       };
     }
-    return (env) => {
-      let f = fn(env);
+    // A builtin given exactly its arity is called at once (no partial applications).
+    if (n === 2) {
+      const a1 = args[1];
+      const generic = this.callChain(args, pos);
+      return (env) => {
+        const f = fn(env);
+        if (f instanceof PrimOp && f.arity === 2) return callPrimOp2(f, a0(env), a1(env), pos);
+        return generic(env, f);
+      };
+    }
+    if (n === 3) {
+      const a1 = args[1];
+      const a2 = args[2];
+      const generic = this.callChain(args, pos);
+      return (env) => {
+        const f = fn(env);
+        if (f instanceof PrimOp && f.arity === 3)
+          return callPrimOp3(f, a0(env), a1(env), a2(env), pos);
+        return generic(env, f);
+      };
+    }
+    const generic = this.callChain(args, pos);
+    return (env) => generic(env, fn(env));
+  }
+
+  /** `f a1 … an` one argument at a time, `f` already evaluated. */
+  callChain(args: Lazy[], pos: Pos): (env: Env, f: Value) => Value {
+    const n = args.length;
+    return (env, f0) => {
+      let f = f0;
       for (let i = 0; i < n; i++) {
         const arg = args[i](env);
         try {

@@ -156,11 +156,13 @@ export function callValue(f: Value, arg: Slot, pos: Pos | null = null): Value {
     return info.call(f.env, arg);
   }
   if (f instanceof PrimOp) {
-    if (f.arity === 1) return callPrimOp(f, [arg], pos);
+    if (f.arity === 1) return callPrimOp1(f, arg, pos);
     return new PrimOpApp(f, [arg]);
   }
   if (f instanceof PrimOpApp) {
     const op = f.op;
+    const have = f.args.length;
+    if (have === 1 && op.arity === 2) return callPrimOp2(op, f.args[0], arg, pos);
     const args = f.args.concat([arg]);
     if (args.length === op.arity) return callPrimOp(op, args, pos);
     return new PrimOpApp(op, args);
@@ -177,6 +179,36 @@ export function callValue(f: Value, arg: Slot, pos: Pos | null = null): Value {
     `attempt to call something which is not a function but ${showType(f as Value)}`,
     pos,
   );
+}
+
+/** Calls a builtin of arity 1 (no argument array). */
+export function callPrimOp1(op: PrimOp, a: Slot, pos: Pos | null): Value {
+  try {
+    return op.fn(a);
+  } catch (e) {
+    if (e instanceof NixError) e.addTrace(`while calling the '${op.name}' builtin`, pos);
+    throw e;
+  }
+}
+
+/** Calls a builtin of arity 2 with both arguments. */
+export function callPrimOp2(op: PrimOp, a: Slot, b: Slot, pos: Pos | null): Value {
+  try {
+    return op.fn(a, b);
+  } catch (e) {
+    if (e instanceof NixError) e.addTrace(`while calling the '${op.name}' builtin`, pos);
+    throw e;
+  }
+}
+
+/** Calls a builtin of arity 3 with all arguments. */
+export function callPrimOp3(op: PrimOp, a: Slot, b: Slot, c: Slot, pos: Pos | null): Value {
+  try {
+    return op.fn(a, b, c);
+  } catch (e) {
+    if (e instanceof NixError) e.addTrace(`while calling the '${op.name}' builtin`, pos);
+    throw e;
+  }
 }
 
 function callPrimOp(op: PrimOp, args: Slot[], pos: Pos | null): Value {
@@ -205,7 +237,7 @@ export function call2(f: Value, a: Slot, b: Slot, pos: Pos | null = null): Value
     const g = f.info.call(f.env, a);
     return callValue(g, b, pos);
   }
-  if (f instanceof PrimOp && f.arity === 2) return callPrimOp(f, [a, b], pos);
+  if (f instanceof PrimOp && f.arity === 2) return callPrimOp2(f, a, b, pos);
   return callValue(callValue(f, a, pos), b, pos);
 }
 

@@ -23,6 +23,9 @@ Evaluates a Nix expression and prints its value exactly as
   --argstr NAME S  pass NAME = "S"
   -I, --include P  add P (PATH or PREFIX=PATH) to the search path, before
                    $NIX_PATH
+  --extra-experimental-features FEATURES
+                   enable experimental features (parse-toml-timestamps);
+                   also --experimental-features, --option NAME VALUE
   --parse          only parse, and print the expression the way
                    'nix-instantiate --parse' does
   -h, --help       show this help

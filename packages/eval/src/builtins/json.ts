@@ -54,59 +54,149 @@ export function jsonFloat(x: number): string {
 
 export function toJSON(v: Slot, ctx: Set<string>, strict = true): string {
   void strict;
-  return jsonGo(v, ctx);
+  const out = new JsonOut();
+  jsonGo(v, ctx, out);
+  return out.finish();
 }
 
-function jsonGo(s: Slot, ctx: Set<string>): string {
-  const x = force(s);
-  if (typeof x === "number" || typeof x === "bigint") return String(x);
-  if (typeof x === "string") return escapeJsonString(x);
-  if (x === true) return "true";
-  if (x === false) return "false";
-  if (x === null) return "null";
-  if (x instanceof NixString) {
-    for (const c of x.ctx) ctx.add(c);
-    return escapeJsonString(x.s);
+/**
+ * The output of toJSON, as bytes in a growing buffer (off the JS heap): building it from
+ * millions of small strings made a rope of as many nodes for the GC to trace and copy.
+ */
+const latin1Decoder = new TextDecoder("latin1");
+
+class JsonOut {
+  buf = new Uint8Array(4096);
+  n = 0;
+  grow(k: number): void {
+    if (this.n + k <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < this.n + k) cap *= 2;
+    const b = new Uint8Array(cap);
+    b.set(this.buf.subarray(0, this.n));
+    this.buf = b;
   }
-  if (x instanceof NixFloat) return jsonFloat(x.value);
-  if (x instanceof NixPath) {
+  /** Bytes that need no escaping (punctuation, numbers, literals). */
+  raw(s: string): void {
+    const len = s.length;
+    this.grow(len);
+    const buf = this.buf;
+    let n = this.n;
+    for (let i = 0; i < len; i++) buf[n++] = s.charCodeAt(i);
+    this.n = n;
+  }
+  byte(c: number): void {
+    this.grow(1);
+    this.buf[this.n++] = c;
+  }
+  /** A JSON string literal of the byte string `s`. */
+  str(s: string): void {
+    const len = s.length;
+    this.grow(len + 2);
+    let buf = this.buf;
+    let n = this.n;
+    buf[n++] = 34;
+    for (let i = 0; i < len; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x20 && c !== 34 && c !== 92 && c !== 0x7f) {
+        if (c >= 0x80 && c < 0xa0) this.c1 = true;
+        buf[n++] = c;
+        continue;
+      }
+      // An escape takes up to 6 bytes instead of 1 (and the closing quote is still reserved).
+      this.n = n;
+      this.grow(len - i + 7);
+      buf = this.buf;
+      let esc: string;
+      if (c === 34) esc = '\\"';
+      else if (c === 92) esc = "\\\\";
+      else if (c === 10) esc = "\\n";
+      else if (c === 13) esc = "\\r";
+      else if (c === 9) esc = "\\t";
+      else if (c === 8) esc = "\\b";
+      else if (c === 12) esc = "\\f";
+      else esc = `\\u${c.toString(16).padStart(4, "0")}`;
+      for (let j = 0; j < esc.length; j++) buf[n++] = esc.charCodeAt(j);
+    }
+    buf[n++] = 34;
+    this.n = n;
+  }
+  /** Whether a byte in 0x80..0x9f was written (where windows-1252 differs from latin1). */
+  c1 = false;
+  finish(): string {
+    const buf = this.buf;
+    const n = this.n;
+    // TextDecoder's "latin1" is windows-1252, which is latin1 outside 0x80..0x9f.
+    if (!this.c1) return latin1Decoder.decode(buf.subarray(0, n));
+    const CHUNK = 0x2000;
+    if (n <= CHUNK)
+      return String.fromCharCode.apply(null, buf.subarray(0, n) as unknown as number[]);
+    const parts: string[] = [];
+    for (let i = 0; i < n; i += CHUNK)
+      parts.push(
+        String.fromCharCode.apply(
+          null,
+          buf.subarray(i, Math.min(n, i + CHUNK)) as unknown as number[],
+        ),
+      );
+    return parts.join("");
+  }
+}
+
+function jsonGo(s: Slot, ctx: Set<string>, out: JsonOut): void {
+  const x = force(s);
+  if (typeof x === "number" || typeof x === "bigint") out.raw(String(x));
+  else if (typeof x === "string") out.str(x);
+  else if (x === true) out.raw("true");
+  else if (x === false) out.raw("false");
+  else if (x === null) out.raw("null");
+  else if (x instanceof NixString) {
+    for (const c of x.ctx) ctx.add(c);
+    out.str(x.s);
+  } else if (x instanceof NixFloat) out.raw(jsonFloat(x.value));
+  else if (x instanceof NixPath) {
     const p = copyPathToStore(x.path);
     ctx.add(p);
-    return escapeJsonString(p);
-  }
-  if (Array.isArray(x)) {
-    let out = "[";
+    out.str(p);
+  } else if (Array.isArray(x)) {
+    out.byte(91);
     for (let i = 0; i < x.length; i++) {
-      if (i > 0) out += ",";
+      if (i > 0) out.byte(44);
       try {
-        out += jsonGo(x[i], ctx);
+        jsonGo(x[i], ctx, out);
       } catch (e) {
         if (e instanceof NixError) e.addTrace(`while evaluating list element at index ${i}`, null);
         throw e;
       }
     }
-    return `${out}]`;
-  }
-  if (x instanceof NixAttrs) {
-    if (x.has("__toString")) return escapeJsonString(coerceToString(x, ctx, false, true));
+    out.byte(93);
+  } else if (x instanceof NixAttrs) {
+    if (x.has("__toString")) {
+      out.str(coerceToString(x, ctx, false, true));
+      return;
+    }
     const o = x.get("outPath");
-    if (o !== undefined) return jsonGo(o, ctx);
-    let out = "{";
-    for (let i = 0; i < x.keys.length; i++) {
-      if (i > 0) out += ",";
-      out += `${escapeJsonString(x.keys[i])}:`;
+    if (o !== undefined) {
+      jsonGo(o, ctx, out);
+      return;
+    }
+    out.byte(123);
+    const keys = x.keys;
+    for (let i = 0; i < keys.length; i++) {
+      if (i > 0) out.byte(44);
+      out.str(keys[i]);
+      out.byte(58);
       try {
-        out += jsonGo(x.values[i], ctx);
+        jsonGo(x.values[i], ctx, out);
       } catch (e) {
         if (e instanceof NixError)
-          e.addTrace(`while evaluating attribute '${x.keys[i]}'`, x.pos?.[i] ?? null);
+          e.addTrace(`while evaluating attribute '${keys[i]}'`, x.pos?.[i] ?? null);
         throw e;
       }
     }
-    return `${out}}`;
-  }
-  if (isFunction(x)) return throwEval("cannot convert a function to JSON");
-  return throwEval("cannot convert value to JSON");
+    out.byte(125);
+  } else if (isFunction(x)) throwEval("cannot convert a function to JSON");
+  else throwEval("cannot convert value to JSON");
 }
 
 registerBuiltin("toJSON", 1, (v: Slot) => {
@@ -115,7 +205,9 @@ registerBuiltin("toJSON", 1, (v: Slot) => {
   return mkString(s, ctx);
 });
 
-const NUMBER = /-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/y;
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
 
 class JsonParser {
   i = 0;
@@ -245,22 +337,45 @@ class JsonParser {
       this.i += 4;
       return null;
     }
-    NUMBER.lastIndex = this.i;
-    const m = NUMBER.exec(s);
-    if (!m || m[0].length === 0 || m[0] === "-") this.fail();
-    this.i += m[0].length;
-    if (m[2] === undefined && m[3] === undefined) {
-      const n = Number(m[0]);
+    // -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+    const start = this.i;
+    let j = start;
+    if (s.charCodeAt(j) === 45) j++;
+    const d0 = j;
+    if (s.charCodeAt(j) === 48) j++;
+    else while (isDigit(s.charCodeAt(j))) j++;
+    if (j === d0) this.fail();
+    let isInt = true;
+    if (s.charCodeAt(j) === 46 && isDigit(s.charCodeAt(j + 1))) {
+      isInt = false;
+      j += 2;
+      while (isDigit(s.charCodeAt(j))) j++;
+    }
+    const e = s.charCodeAt(j);
+    if (e === 101 || e === 69) {
+      let k = j + 1;
+      const sign = s.charCodeAt(k);
+      if (sign === 43 || sign === 45) k++;
+      if (isDigit(s.charCodeAt(k))) {
+        isInt = false;
+        j = k + 1;
+        while (isDigit(s.charCodeAt(j))) j++;
+      }
+    }
+    this.i = j;
+    const text = s.slice(start, j);
+    if (isInt) {
+      const n = Number(text);
       if (Number.isSafeInteger(n)) return n;
-      const b = BigInt(m[0]);
+      const b = BigInt(text);
       if (b > INT64_MAX || b < INT64_MIN) {
         if (b > INT64_MAX && b <= (1n << 64n) - 1n)
-          throwEval(`unsigned json number ${m[0]} outside of Nix integer range`);
-        return new NixFloat(Number(m[0]));
+          throwEval(`unsigned json number ${text} outside of Nix integer range`);
+        return new NixFloat(Number(text));
       }
       return normInt(b);
     }
-    return new NixFloat(Number(m[0]));
+    return new NixFloat(Number(text));
   }
   string(): string {
     const s = this.s;

@@ -8,6 +8,9 @@ import { compile, isRegexError, matchWhole, splitString } from "./engines/regex.
 import { registerBuiltin } from "./registry.ts";
 
 registerBuiltin("toString", 1, (v: Slot) => {
+  const x = force(v);
+  if (typeof x === "string") return x;
+  if (typeof x === "number") return String(x);
   const ctx = new Set<string>();
   const s = coerceToString(v, ctx, true, false);
   return mkString(s, ctx);
@@ -31,8 +34,15 @@ registerBuiltin("substring", 3, (a: Slot, b: Slot, c: Slot) => {
 });
 
 registerBuiltin("concatStringsSep", 2, (sepS: Slot, l: Slot) => {
-  const ctx = new Set<string>();
-  const sep = coerceToString(forceStringValue(sepS), ctx, false, false);
+  // The context set is made only when a part has context (most calls have none).
+  let ctx: Set<string> | null = null;
+  const sepV = forceStringValue(sepS);
+  let sep: string;
+  if (typeof sepV === "string") sep = sepV;
+  else {
+    ctx = new Set<string>();
+    sep = coerceToString(sepV, ctx, false, false);
+  }
   const list = forceList(l);
   const n = list.length;
   if (n === 0) return mkString("", ctx);
@@ -40,7 +50,11 @@ registerBuiltin("concatStringsSep", 2, (sepS: Slot, l: Slot) => {
   const parts: string[] = new Array(n);
   for (let i = 0; i < n; i++) {
     const v = force(list[i]);
-    parts[i] = typeof v === "string" ? v : coerceToString(v, ctx, false, true);
+    if (typeof v === "string") parts[i] = v;
+    else {
+      if (ctx === null) ctx = new Set<string>();
+      parts[i] = coerceToString(v, ctx, false, true);
+    }
   }
   return mkString(n === 1 ? parts[0] : parts.join(sep), ctx);
 });
