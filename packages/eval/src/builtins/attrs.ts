@@ -1,6 +1,7 @@
 /** Attribute set builtins. */
 import { throwEval } from "../eval-error.ts";
 import {
+  call2,
   callValue,
   forceAttrs,
   forceFunction,
@@ -10,7 +11,16 @@ import {
   lazyCall,
   lazyCall2,
 } from "../runtime.ts";
-import { force, NixAttrs, type Pos, type Slot, Thunk, type Value } from "../values.ts";
+import {
+  type Code,
+  type Env,
+  force,
+  NixAttrs,
+  type Pos,
+  type Slot,
+  Thunk,
+  type Value,
+} from "../values.ts";
 import { registerBuiltin } from "./registry.ts";
 
 registerBuiltin("attrNames", 1, (s: Slot) => forceAttrs(s).keys.slice());
@@ -66,8 +76,12 @@ registerBuiltin("mapAttrs", 2, (fn: Slot, s: Slot) => {
   const set = forceAttrs(s);
   const n = set.keys.length;
   const values = new Array(n);
-  for (let i = 0; i < n; i++) values[i] = lazyCall2(fn, set.keys[i], set.values[i]);
-  return new NixAttrs(set.keys, values, set.pos);
+  // One code closure for all values; each thunk keeps just its index (no `[fn, k, v]` array).
+  const keys = set.keys;
+  const vals = set.values;
+  const code = ((i: number) => call2(force(fn), keys[i], vals[i])) as unknown as Code;
+  for (let i = 0; i < n; i++) values[i] = new Thunk(code, i as unknown as Env);
+  return new NixAttrs(keys, values, set.pos);
 });
 
 registerBuiltin("intersectAttrs", 2, (a: Slot, b: Slot) => {

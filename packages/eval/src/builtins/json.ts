@@ -214,22 +214,20 @@ class JsonParser {
   readonly s: string;
   /** The keys of recent objects, for sharing (objects of one shape often repeat). */
   private recentKeys: string[][] = [];
-  private readonly keyStack: string[] = [];
-  private readonly valStack: Slot[] = [];
   constructor(s: string) {
     this.s = s;
   }
-  /** `ks[base..]` as an array, shared with a recent object of the same keys. */
-  sharedKeys(ks: string[], base: number): string[] {
+  /** `ks` at its exact size, or the equal keys array of a recent object. */
+  sharedKeys(ks: string[]): string[] {
     const recent = this.recentKeys;
-    const n = ks.length - base;
+    const n = ks.length;
     outer: for (let r = 0; r < recent.length; r++) {
       const c = recent[r];
       if (c.length !== n) continue;
-      for (let i = 0; i < n; i++) if (c[i] !== ks[base + i]) continue outer;
+      for (let i = 0; i < n; i++) if (c[i] !== ks[i]) continue outer;
       return c;
     }
-    const keys = ks.slice(base);
+    const keys = ks.slice();
     if (recent.length >= 4) recent.shift();
     recent.push(keys);
     return keys;
@@ -257,12 +255,10 @@ class JsonParser {
         this.i++;
         return NixAttrs.EMPTY;
       }
-      // Keys and values go on scratch stacks and are copied out at their exact size (arrays
-      // grown by push keep up to half their length as slack).
-      const ks = this.keyStack;
-      const vs = this.valStack;
-      const base = ks.length;
-      const vbase = vs.length;
+      // Arrays grown by push keep up to half their length as slack: the result is copied out at
+      // its exact size (the growing arrays die young).
+      const ks: string[] = [];
+      const vs: Slot[] = [];
       let sorted = true;
       for (;;) {
         this.ws();
@@ -271,7 +267,7 @@ class JsonParser {
         this.ws();
         if (s[this.i] !== ":") this.fail();
         this.i++;
-        if (ks.length > base && !(ks[ks.length - 1] < k)) sorted = false;
+        if (ks.length > 0 && !(ks[ks.length - 1] < k)) sorted = false;
         ks.push(k);
         vs.push(this.value(depth + 1));
         this.ws();
@@ -285,18 +281,10 @@ class JsonParser {
         }
         this.fail();
       }
-      const values = vs.slice(vbase);
-      vs.length = vbase;
-      if (!sorted) {
-        const keys = ks.slice(base);
-        ks.length = base;
-        return NixAttrs.fromEntries(keys.map((k, i) => [k, values[i]]));
-      }
+      if (!sorted) return NixAttrs.fromEntries(ks.map((k, i) => [k, vs[i]]));
       // Objects in sorted order (as toJSON writes them) are taken as they are; objects with the
       // same keys as a recent one share its keys array.
-      const keys = this.sharedKeys(ks, base);
-      ks.length = base;
-      return new NixAttrs(keys, values, null);
+      return new NixAttrs(this.sharedKeys(ks), vs.slice(), null);
     }
     if (c === "[") {
       this.i++;
@@ -305,8 +293,7 @@ class JsonParser {
         this.i++;
         return [];
       }
-      const vs = this.valStack;
-      const base = vs.length;
+      const vs: Slot[] = [];
       for (;;) {
         vs.push(this.value(depth + 1));
         this.ws();
@@ -320,9 +307,7 @@ class JsonParser {
         }
         this.fail();
       }
-      const out = vs.slice(base);
-      vs.length = base;
-      return out;
+      return vs.slice();
     }
     if (c === '"') return this.string();
     if (s.startsWith("true", this.i)) {

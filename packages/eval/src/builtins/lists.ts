@@ -8,9 +8,18 @@ import {
   forceFunction,
   forceList,
   forceSmallInt,
-  lazyCall,
 } from "../runtime.ts";
-import { force, Lambda, NixAttrs, PrimOp, type Slot, Thunk, type Value } from "../values.ts";
+import {
+  type Code,
+  type Env,
+  force,
+  Lambda,
+  NixAttrs,
+  PrimOp,
+  type Slot,
+  Thunk,
+  type Value,
+} from "../values.ts";
 import { registerBuiltin } from "./registry.ts";
 
 registerBuiltin("length", 1, (l: Slot) => forceList(l).length);
@@ -35,24 +44,39 @@ registerBuiltin("elemAt", 2, (l: Slot, n: Slot) => {
   return force(list[i]);
 });
 
+/**
+ * Thunks for `fn x` over many `x` share one code closure and keep `x` itself where a thunk keeps
+ * its environment (no `[fn, x]` array per element).
+ */
+function applier(fn: Slot): Code {
+  return ((x: Slot) => callValue(force(fn), x)) as unknown as Code;
+}
+
 registerBuiltin("map", 2, (fn: Slot, l: Slot) => {
   const list = forceList(l);
   const n = list.length;
   const out = new Array(n);
-  for (let i = 0; i < n; i++) out[i] = lazyCall(fn, list[i]);
+  const code = applier(fn);
+  for (let i = 0; i < n; i++) out[i] = new Thunk(code, list[i] as Env);
   return out;
 });
 
 registerBuiltin("filter", 2, (f: Slot, l: Slot) => {
   const fn = forceFunction(f);
   const list = forceList(l);
-  const out: Slot[] = [];
-  let same = true;
-  for (let i = 0; i < list.length; i++) {
-    if (forceBool(callValue(fn, list[i]))) out.push(list[i]);
-    else same = false;
+  const n = list.length;
+  const keep = new Uint8Array(n);
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    if (forceBool(callValue(fn, list[i]))) {
+      keep[i] = 1;
+      count++;
+    }
   }
-  return same ? list : out;
+  if (count === n) return list;
+  const out = new Array(count);
+  for (let i = 0, k = 0; k < count; i++) if (keep[i] === 1) out[k++] = list[i];
+  return out;
 });
 
 registerBuiltin("foldl'", 3, (f: Slot, z: Slot, l: Slot) => {
@@ -72,7 +96,8 @@ registerBuiltin("genList", 2, (fn: Slot, n: Slot) => {
   const len = forceSmallInt(n);
   if (len < 0) throwEval(`cannot create list of size ${len}`);
   const out = new Array(len);
-  for (let i = 0; i < len; i++) out[i] = lazyCall(fn, i);
+  const code = applier(fn);
+  for (let i = 0; i < len; i++) out[i] = new Thunk(code, i as unknown as Env);
   return out;
 });
 
@@ -150,7 +175,11 @@ registerBuiltin("sort", 2, (f: Slot, l: Slot) => {
       if (t !== "number") ints = false;
       if (t !== "string") strs = false;
     }
-    if (ints) return Array.from(Float64Array.from(vals).sort());
+    if (ints) {
+      const sorted = Float64Array.from(vals).sort();
+      for (let i = 0; i < n; i++) vals[i] = sorted[i];
+      return vals;
+    }
     if (strs) return vals.sort((a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0));
     less = (a, b) => lessThan(a, b);
   } else if (fn instanceof Lambda) less = (a, b) => forceBool(call2(fn, a, b));
