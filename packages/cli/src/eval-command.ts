@@ -9,7 +9,7 @@ import { UsageError } from "./errors.ts";
 import type { EvalJob } from "./eval-worker.ts";
 
 /** Stack for the evaluation thread (virtual memory; only what is used is committed). */
-const STACK_MB = 192;
+const STACK_MB = 512;
 /** Young-generation (nursery) size of the evaluation thread. */
 const YOUNG_MB = 16;
 
@@ -24,6 +24,12 @@ interface Parsed {
   args: { name: string; kind: "expr" | "str"; value: string }[];
   include: string[];
   features: string[];
+  maxCallDepth: number | undefined;
+}
+
+function callDepthArg(s: string): number {
+  if (!/^[0-9]+$/.test(s)) throw new UsageError(`invalid max-call-depth '${s}'`);
+  return Number(s);
 }
 
 function parse(argv: string[]): Parsed {
@@ -38,6 +44,7 @@ function parse(argv: string[]): Parsed {
     args: [],
     include: [],
     features: [],
+    maxCallDepth: undefined,
   };
   const files: string[] = [];
   let exprMode = false;
@@ -87,6 +94,10 @@ function parse(argv: string[]): Parsed {
         need(i, 1, a);
         p.features.push(...argv[++i].split(/\s+/).filter(Boolean));
         break;
+      case "--max-call-depth":
+        need(i, 1, a);
+        p.maxCallDepth = callDepthArg(argv[++i]);
+        break;
       case "--option":
         need(i, 2, a);
         if (
@@ -94,6 +105,7 @@ function parse(argv: string[]): Parsed {
           argv[i + 1] === "experimental-features"
         )
           p.features.push(...argv[i + 2].split(/\s+/).filter(Boolean));
+        else if (argv[i + 1] === "max-call-depth") p.maxCallDepth = callDepthArg(argv[i + 2]);
         i += 2;
         break;
       case "-I":
@@ -137,6 +149,7 @@ export async function runEval(argv: string[], io: CommandIO): Promise<number> {
       args: p.args,
       storeDir: process.env.NIX_STORE_DIR ?? "/nix/store",
       experimentalFeatures: p.features,
+      maxCallDepth: p.maxCallDepth,
     },
     include: p.include.map(latin1),
     nixPath: latin1(process.env.NIX_PATH ?? ""),

@@ -182,6 +182,29 @@ function up(env: Env, level: number): Env {
   return env;
 }
 
+/**
+ * Nested lambda calls (CppNix `max-call-depth`; see DEFAULT_MAX_CALL_DEPTH): past the limit a call fails with
+ * "stack overflow; max-call-depth exceeded" instead of exhausting the JS stack. The counter is not
+ * decremented when an error unwinds a call: code that catches errors and goes on (`tryEval`,
+ * printing) saves and restores it, and every evaluation starts at 0.
+ */
+let callDepth = 0;
+let maxCallDepth = 200000;
+
+export function setMaxCallDepth(n: number): void {
+  maxCallDepth = n;
+}
+export function getCallDepth(): number {
+  return callDepth;
+}
+export function setCallDepth(n: number): void {
+  callDepth = n;
+}
+function callDepthExceeded(): never {
+  callDepth--;
+  return throwEval("stack overflow; max-call-depth exceeded");
+}
+
 function addTrace(e: unknown, message: string, pos: Pos | null): void {
   if (e instanceof NixError) e.addTrace(message, pos);
 }
@@ -698,7 +721,12 @@ class Compiler {
     if (e.formals === null) {
       names.set(e.arg as string, 1);
       const body = this.compile(e.body, lamScope);
-      info.call = (env, arg) => body([env, arg]);
+      info.call = (env, arg) => {
+        if (++callDepth > maxCallDepth) callDepthExceeded();
+        const r = body([env, arg]);
+        callDepth--;
+        return r;
+      };
       return info;
     }
     const formals = e.formals.entries;
@@ -722,6 +750,7 @@ class Compiler {
     const hasArg = e.arg !== null;
     const fnDesc = () => (info.name ? `function '${info.name}'` : "anonymous function");
     info.call = (env, arg) => {
+      if (++callDepth > maxCallDepth) callDepthExceeded();
       const set = forceAttrs(arg, pos);
       const frame = new Array(hasArg ? nf + 2 : nf + 1);
       frame[0] = env;
@@ -746,7 +775,9 @@ class Compiler {
             throwEval(`${fnDesc()} called with unexpected argument '${k}'`, pos);
       }
       if (hasArg) frame[argSlot] = arg;
-      return body(frame);
+      const r = body(frame);
+      callDepth--;
+      return r;
     };
     return info;
   }

@@ -104,25 +104,40 @@ function codeFrame(source: Source, offset: number, indent: string): string {
 export function renderEvalError(e: NixError): string {
   let out = "error:";
   const frames = e.frames;
-  // Outermost first, as CppNix prints them.
-  let repeats = 0;
-  for (let i = frames.length - 1; i >= 0; i--) {
-    const f = frames[i];
-    const prev = frames[i + 1];
-    if (prev && prev.message === f.message && samePos(prev.pos, f.pos)) {
-      repeats++;
-      continue;
-    }
-    if (repeats > 0) {
-      out += `\n\n${INDENT}(${repeats} duplicate frames omitted)`;
-      repeats = 0;
-    }
+  // Outermost first, as CppNix prints them. A frame already printed is skipped; a run of more
+  // than a few skipped frames is summarised (and then frames may be printed again, so that
+  // mutual recursion still shows its alternation).
+  const seen = new Set<string>();
+  let skipped: TraceFrame[] = [];
+  const printFrame = (f: TraceFrame) => {
     out += `\n${INDENT}${ELLIPSIS} ${f.message}`;
     if (f.pos)
       out += `\n${codeFrame(f.pos.source, f.pos.offset, `${INDENT}  `).replace(/\n$/, "")}`;
     out += "\n";
+  };
+  const flushSkipped = () => {
+    if (skipped.length === 0) return;
+    if (skipped.length <= 5) for (const f of skipped) printFrame(f);
+    else {
+      out += `\n${INDENT}(${skipped.length} duplicate frames omitted)\n`;
+      seen.clear();
+    }
+    skipped = [];
+  };
+  // Only the innermost frames are kept: the elided ones are outside them.
+  if (e.elided > 0) out += `\n${INDENT}(${e.elided} outer frames elided)\n`;
+  for (let i = frames.length - 1; i >= 0; i--) {
+    const f = frames[i];
+    const key = frameKey(f);
+    if (seen.has(key)) {
+      skipped.push(f);
+      continue;
+    }
+    flushSkipped();
+    seen.add(key);
+    printFrame(f);
   }
-  if (e.elided > 0) out += `\n${INDENT}(${e.elided} frames elided)\n`;
+  flushSkipped();
   const msg = e.message.replace(/\n/g, `\n${INDENT}`);
   if (frames.length === 0) {
     out = `error: ${msg}`;
@@ -132,4 +147,8 @@ export function renderEvalError(e: NixError): string {
   out += `\n${INDENT}error: ${msg}`;
   if (e.pos) out += `\n${codeFrame(e.pos.source, e.pos.offset, INDENT).replace(/\n$/, "")}`;
   return `${out}\n`;
+}
+
+function frameKey(f: TraceFrame): string {
+  return f.pos ? `${f.pos.source.name}\0${f.pos.offset}\0${f.message}` : `\0\0${f.message}`;
 }

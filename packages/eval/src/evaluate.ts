@@ -4,7 +4,7 @@
  */
 import "./builtins/all.ts";
 import { createGlobals } from "./builtins/registry.ts";
-import { compileExpr } from "./compile.ts";
+import { compileExpr, setCallDepth, setMaxCallDepth } from "./compile.ts";
 import { NixError, throwEval } from "./eval-error.ts";
 import { parse } from "./index-parse.ts";
 import { type EvalIO, IOFailure } from "./io.ts";
@@ -23,14 +23,25 @@ export interface EvaluatorOptions {
   /** Extra base-environment entries (e.g. a test-only `derivation`). */
   extraBuiltins?: Map<string, Slot>;
   pure?: boolean;
+  /** Nested lambda calls allowed (CppNix `max-call-depth`); default DEFAULT_MAX_CALL_DEPTH. */
+  maxCallDepth?: number;
   /** Experimental features to enable (CppNix names, e.g. "parse-toml-timestamps"). */
   experimentalFeatures?: readonly string[];
 }
+
+/**
+ * The default `max-call-depth`. CppNix's is 10000, which fails deep but finite recursion that
+ * Tvix evaluates (tvix_tests and nix_tests' eval-okay-tail-call-1 need 100001 nested calls); the
+ * evaluation thread's stack holds a few hundred thousand simple calls, so runaway recursion
+ * usually ends here, with CppNix's message, and otherwise as a clean "stack overflow".
+ */
+export const DEFAULT_MAX_CALL_DEPTH = 200000;
 
 export class Evaluator {
   readonly state: EvalState;
   readonly globals: Map<string, Slot>;
   readonly home: string | undefined;
+  readonly maxCallDepth: number;
   private readonly globalNames: (name: string) => boolean;
 
   constructor(options: EvaluatorOptions) {
@@ -48,7 +59,10 @@ export class Evaluator {
       traceVerbose: false,
       features: new Set(options.experimentalFeatures ?? []),
     };
+    this.maxCallDepth = options.maxCallDepth ?? DEFAULT_MAX_CALL_DEPTH;
     setState(this.state);
+    setMaxCallDepth(this.maxCallDepth);
+    setCallDepth(0);
     this.globals = createGlobals(options.extraBuiltins);
     const g = this.globals;
     this.globalNames = (n) => g.has(n);
@@ -57,6 +71,7 @@ export class Evaluator {
   /** Makes this evaluator's state current (when several exist in one process). */
   activate(): void {
     setState(this.state);
+    setMaxCallDepth(this.maxCallDepth);
   }
 
   /** Parses and evaluates source text (to weak head normal form). */

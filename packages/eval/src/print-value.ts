@@ -4,6 +4,7 @@
  * (`showValue`, CppNix `print.cc`).
  */
 import { utf8ToByteString } from "./bytes.ts";
+import { getCallDepth, setCallDepth } from "./compile.ts";
 import { NixError } from "./eval-error.ts";
 import { formatFloat, printIdentifier, printLiteralString } from "./print-literals.ts";
 import {
@@ -133,9 +134,11 @@ export function showValue(s: Slot, opts: { maxDepth?: number; force?: boolean } 
       if (slot.isBlackhole) return INF_REC;
       if (!slot.isForced) {
         if (!opts.force) return `${L}thunk${R}`;
+        const depth = getCallDepth();
         try {
           v = slot.force();
         } catch (e) {
+          setCallDepth(depth);
           if (e instanceof NixError) return `${L}error: ${e.message}${R}`;
           throw e;
         }

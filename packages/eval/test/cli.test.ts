@@ -73,6 +73,21 @@ describe("tvix eval", () => {
     assert.doesNotMatch(r.stderr, /at .*\.ts:\d+/);
   });
 
+  it("limits nested calls with --max-call-depth, as CppNix does", () => {
+    const deep = "let f = n: if n == 0 then 0 else 1 + f (n - 1); in f 2000";
+    assert.equal(evalOk(["--max-call-depth", "2001", "-E", deep]), "2000\n");
+    const r = runTvix(["eval", "--max-call-depth", "1000", "-E", deep]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /error: stack overflow; max-call-depth exceeded/);
+    // The repeated frames of the recursion are printed once.
+    assert.match(r.stderr, /\(\d+ duplicate frames omitted\)/);
+    assert.ok(r.stderr.split("while calling 'f'").length <= 4, r.stderr);
+    // tryEval does not catch it, and does not leak depth when it catches a throw.
+    const tries =
+      'builtins.foldl\' (a: i: a + (if (builtins.tryEval (let g = n: if n == 0 then throw "x" else g (n - 1); in g 500)).success then 1 else 0)) 0 (builtins.genList (x: x) 100)';
+    assert.equal(evalOk(["--max-call-depth", "1000", "-E", tries]), "0\n");
+  });
+
   it("handles deep (but finite) recursion", { timeout: 60_000 }, () => {
     assert.equal(
       evalOk(["-E", "let f = n: if n == 0 then 0 else 1 + f (n - 1); in f 100000"]),

@@ -26,6 +26,9 @@ Evaluates a Nix expression and prints its value exactly as
   --extra-experimental-features FEATURES
                    enable experimental features (parse-toml-timestamps);
                    also --experimental-features, --option NAME VALUE
+  --max-call-depth N
+                   nested function calls allowed (default 200000;
+                   CppNix's is 10000)
   --parse          only parse, and print the expression the way
                    'nix-instantiate --parse' does
   -h, --help       show this help

@@ -1,5 +1,6 @@
 /** Control, types, numbers, tracing, tryEval, imports, environment. */
 import { coerceToPath, coerceToString } from "../coerce.ts";
+import { getCallDepth, setCallDepth } from "../compile.ts";
 import { NixError, throwCatchable, throwEval } from "../eval-error.ts";
 import { add, div, eqValues, lessThan, mul, sub } from "../operators.ts";
 import { deepForce, showValue } from "../print-value.ts";
@@ -41,6 +42,7 @@ registerBuiltin("abort", 1, (m: Slot) => {
 });
 
 registerBuiltin("tryEval", 1, (e: Slot) => {
+  const depth = getCallDepth();
   try {
     const v = force(e);
     return NixAttrs.fromEntries([
@@ -48,11 +50,13 @@ registerBuiltin("tryEval", 1, (e: Slot) => {
       ["value", v],
     ]);
   } catch (err) {
-    if (err instanceof NixError && err.catchable)
+    if (err instanceof NixError && err.catchable) {
+      setCallDepth(depth);
       return NixAttrs.fromEntries([
         ["success", false],
         ["value", false],
       ]);
+    }
     throw err;
   }
 });
