@@ -91,6 +91,29 @@ describe("FastCDC v2020", () => {
     }
   });
 
+  it("the WebAssembly scan (large blobs) cuts where the JavaScript scan does, default sizes", () => {
+    const data = prng(9, 3_000_000);
+    const sizes = { min: 131072, avg: 262144, max: 524288 };
+    const p = new CutParams(sizes);
+    const expected: number[] = [];
+    for (let o = 0; o < data.length; ) {
+      const len = cut(data, o, data.length, p);
+      expected.push(len);
+      o += len;
+    }
+    const c = new StreamChunker(sizes);
+    for (let round = 0; round < 2; round++) {
+      // Twice with the same chunker: it returns its WebAssembly instance and borrows one again.
+      const got = [...c.push(data.subarray(0, 1_000_001)), ...c.push(data.subarray(1_000_001))];
+      got.push(...c.finish());
+      assert.deepEqual(
+        got.map((g) => g.length),
+        expected,
+      );
+      assert.deepEqual(Buffer.concat(got), Buffer.from(data));
+    }
+  });
+
   it("streaming gives the same chunks however the input is split", () => {
     const data = prng(42, 300_000);
     const sizes = { min: 2048, avg: 8192, max: 16384 };

@@ -29,11 +29,18 @@ interface Daemon {
   exited: Promise<number | null>;
 }
 
+/** Every daemon started, so a failing test cannot leave one running (and the file hanging). */
+const started: ChildProcess[] = [];
+after(() => {
+  for (const c of started) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+});
+
 /** Starts the daemon and waits until it says where it listens (one line per address). */
 async function startDaemon(args: string[], listening: number): Promise<Daemon> {
   const child = spawn(process.execPath, [BIN, "store", "daemon", ...args], {
     stdio: ["ignore", "ignore", "pipe"],
   });
+  started.push(child);
   let err = "";
   const exited = new Promise<number | null>((resolve) =>
     child.once("exit", (code) => resolve(code)),
@@ -42,7 +49,8 @@ async function startDaemon(args: string[], listening: number): Promise<Daemon> {
     const timer = setTimeout(() => reject(new Error(`daemon did not start: ${err}`)), 15_000);
     child.stderr!.on("data", (d: Buffer) => {
       err += d.toString();
-      const found = [...err.matchAll(/listening on (\S+)/g)].map((m) => m[1]!);
+      // Whole lines only: a pipe may deliver a line in two pieces.
+      const found = [...err.matchAll(/listening on (\S+)\n/g)].map((m) => m[1]!);
       if (found.length === listening) {
         clearTimeout(timer);
         resolve(found);

@@ -8,6 +8,7 @@
  * wrapping arithmetic, and BigInt would be far too slow in this loop.
  */
 import { createHash } from "node:crypto";
+import { GEAR_WASM_BASE64 } from "./gear-wasm.ts";
 
 /** Tvix/Snix objectstore defaults (castore-store.md §3.3): min = avg/2, max = 2·avg. */
 export const DEFAULT_AVG_CHUNK_SIZE = 256 * 1024;
@@ -100,6 +101,13 @@ export class CutParams {
   readonly sLsLo: number;
   readonly lLsHi: number;
   readonly lLsLo: number;
+  /** The masks as 64-bit values, for the WebAssembly scan. */
+  readonly masks: {
+    readonly s: bigint;
+    readonly sLs: bigint;
+    readonly l: bigint;
+    readonly lLs: bigint;
+  };
 
   constructor(sizes: ChunkSizes) {
     const { min, avg, max } = sizes;
@@ -123,6 +131,13 @@ export class CutParams {
     this.sLsLo = (sLo << 1) >>> 0;
     this.lLsHi = ((lHi << 1) | (lLo >>> 31)) >>> 0;
     this.lLsLo = (lLo << 1) >>> 0;
+    const big = (hi: number, lo: number) => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+    this.masks = {
+      s: big(sHi, sLo),
+      sLs: big(this.sLsHi, this.sLsLo),
+      l: big(lHi, lLo),
+      lLs: big(this.lLsHi, this.lLsLo),
+    };
   }
 }
 
@@ -211,6 +226,76 @@ export function cut(src: Uint8Array, start: number, end: number, p: CutParams): 
   return remaining;
 }
 
+/** Where the chunker's bytes start in a gear instance's memory (after the two tables). */
+const DATA = 4096;
+
+/** The few WebAssembly JS-API shapes used here (TypeScript's ES libs do not declare them). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { readonly exports: Record<string, unknown> };
+}
+const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+interface GearInstance {
+  readonly memory: WasmMemory;
+  readonly scan: (pos: number, limit: number, hash: bigint, mls: bigint, m: bigint) => number;
+  readonly h: { readonly value: unknown };
+}
+
+const gearModule = new wasm.Module(Buffer.from(GEAR_WASM_BASE64, "base64"));
+/** Instances not in use: a chunker borrows one only while it holds a large blob's bytes. */
+const idleGears: GearInstance[] = [];
+
+function borrowGear(bytes: number): GearInstance {
+  let g = idleGears.pop();
+  if (!g) {
+    const exports = new wasm.Instance(gearModule).exports;
+    g = {
+      memory: exports.memory as WasmMemory,
+      scan: exports.scan as GearInstance["scan"],
+      h: exports.h as GearInstance["h"],
+    };
+    // The tables as little-endian 64-bit values: low half first.
+    const words = new Int32Array(g.memory.buffer, 0, 1024);
+    for (let i = 0; i < 256; i++) {
+      words[i * 2] = GEAR_LO[i]!;
+      words[i * 2 + 1] = GEAR_HI[i]!;
+      words[512 + i * 2] = GEAR_LS_LO[i]!;
+      words[512 + i * 2 + 1] = GEAR_LS_HI[i]!;
+    }
+  }
+  const need = DATA + bytes - g.memory.buffer.byteLength;
+  if (need > 0) g.memory.grow(Math.ceil(need / 65536));
+  return g;
+}
+
+function returnGear(g: GearInstance): void {
+  if (idleGears.length < 8) idleGears.push(g);
+}
+
+/** `cut` for bytes at `[start, end)` of a gear instance's data area, scanned by WebAssembly. */
+function cutWasm(g: GearInstance, start: number, end: number, p: CutParams): number {
+  let remaining = end - start;
+  if (remaining <= p.min) return remaining;
+  let center = p.avg;
+  if (remaining > p.max) remaining = p.max;
+  else if (remaining < center) center = remaining;
+  const base = DATA + start;
+  const first = Math.floor(p.min / 2);
+  const limit0 = Math.floor(center / 2);
+  let at = g.scan(base + first * 2, base + limit0 * 2, 0n, p.masks.sLs, p.masks.s);
+  if (at >= 0) return at - base;
+  const hash = g.h.value as bigint;
+  const from = Math.max(first, limit0);
+  at = g.scan(base + from * 2, base + Math.floor(remaining / 2) * 2, hash, p.masks.lLs, p.masks.l);
+  if (at >= 0) return at - base;
+  return remaining;
+}
+
 /**
  * Streaming chunker: push arbitrary pieces, get back complete chunks (copies). Holds at most
  * `max` bytes plus the latest piece, so memory stays bounded whatever the input size.
@@ -220,6 +305,8 @@ export class StreamChunker {
   #buf: Uint8Array;
   #start = 0;
   #end = 0;
+  /** Set while the buffer lives in a WebAssembly instance's memory (blobs of ≥ max bytes). */
+  #gear: GearInstance | undefined;
 
   constructor(sizes: ChunkSizes = chunkSizesFor(DEFAULT_AVG_CHUNK_SIZE)) {
     this.#p = new CutParams(sizes);
@@ -238,8 +325,18 @@ export class StreamChunker {
         if (this.#start > 0 && this.#buf.length >= this.#p.max * 2) {
           this.#buf.copyWithin(0, this.#start, this.#end);
         } else {
-          const want = Math.max(live + (data.length - off), this.#buf.length * 2, 4096);
-          const bigger = new Uint8Array(Math.min(want, this.#p.max * 2));
+          const want = Math.min(
+            Math.max(live + (data.length - off), this.#buf.length * 2, 4096),
+            this.#p.max * 2,
+          );
+          let bigger: Uint8Array;
+          if (want >= this.#p.max) {
+            // Large blob: from now on the bytes live where the WebAssembly scan can see them.
+            this.#gear = borrowGear(this.#p.max * 2);
+            bigger = new Uint8Array(this.#gear.memory.buffer, DATA, this.#p.max * 2);
+          } else {
+            bigger = new Uint8Array(want);
+          }
           bigger.set(this.#buf.subarray(this.#start, this.#end));
           this.#buf = bigger;
         }
@@ -252,7 +349,7 @@ export class StreamChunker {
       off += n;
       // Cut only with a full window of `max` bytes ahead, exactly as the crate's StreamCDC.
       while (this.#end - this.#start >= this.#p.max) {
-        const len = cut(this.#buf, this.#start, this.#end, this.#p);
+        const len = this.#cut();
         out.push(this.#buf.slice(this.#start, this.#start + len));
         this.#start += len;
       }
@@ -264,12 +361,23 @@ export class StreamChunker {
   finish(): Uint8Array[] {
     const out: Uint8Array[] = [];
     while (this.#end > this.#start) {
-      const len = cut(this.#buf, this.#start, this.#end, this.#p);
+      const len = this.#cut();
       out.push(this.#buf.slice(this.#start, this.#start + len));
       this.#start += len;
     }
     this.#start = 0;
     this.#end = 0;
+    if (this.#gear) {
+      returnGear(this.#gear);
+      this.#gear = undefined;
+      this.#buf = new Uint8Array(0);
+    }
     return out;
+  }
+
+  #cut(): number {
+    return this.#gear
+      ? cutWasm(this.#gear, this.#start, this.#end, this.#p)
+      : cut(this.#buf, this.#start, this.#end, this.#p);
   }
 }

@@ -48,8 +48,19 @@ class MemoryBlobWriter extends BaseBlobWriter {
     this.#blobs = blobs;
   }
 
-  /** Copies (the caller may reuse its buffer) into 1 MiB parts. */
-  protected async store(data: Uint8Array): Promise<void> {
+  override get acceptsTransfer(): boolean {
+    return true;
+  }
+
+  /** Copies (the caller may reuse its buffer) into 1 MiB parts, or keeps a handed-over one. */
+  protected async store(data: Uint8Array, transfer: boolean): Promise<void> {
+    // Keep a handed-over buffer unless the piece is a small view into a bigger buffer (a
+    // pooled Buffer slice, a short last read): keeping it would pin all of that memory.
+    if (transfer && data.length > 0 && data.byteLength * 2 >= data.buffer.byteLength) {
+      this.#seal();
+      this.#parts.push(data);
+      return;
+    }
     let off = 0;
     while (off < data.length) {
       if (!this.#current || this.#used === this.#current.length) {
@@ -69,16 +80,22 @@ class MemoryBlobWriter extends BaseBlobWriter {
     }
   }
 
-  protected async commit(digest: B3Digest): Promise<void> {
-    const key = digestKey(digest);
+  /** Ends the part being filled (a mostly empty one is copied down to size). */
+  #seal(): void {
     if (this.#current && this.#used > 0) {
-      // A small blob should not pin a whole part: keep an exact copy instead.
       this.#parts.push(
         this.#used < this.#current.length / 2
           ? this.#current.slice(0, this.#used)
           : this.#current.subarray(0, this.#used),
       );
     }
+    this.#current = undefined;
+    this.#used = 0;
+  }
+
+  protected async commit(digest: B3Digest): Promise<void> {
+    const key = digestKey(digest);
+    this.#seal();
     if (!this.#blobs.has(key)) {
       this.#blobs.set(key, this.#parts.length > 0 ? this.#parts : [new Uint8Array(0)]);
     }

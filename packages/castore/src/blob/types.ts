@@ -42,8 +42,22 @@ export interface OpenWriteOptions {
   readonly expectedDigest?: B3Digest;
 }
 
+export interface WriteOptions {
+  /**
+   * The caller hands `data` over and will not touch it again, so the writer may keep it instead
+   * of copying (a memory store then holds the caller's freshly read buffers as they are).
+   */
+  readonly transfer?: boolean;
+}
+
 export interface BlobWriter {
-  write(data: Uint8Array): Promise<void>;
+  /**
+   * Whether `transfer` saves this writer a copy (it keeps handed-over buffers). Callers that
+   * read into buffers hand over fresh ones only then, and otherwise reuse theirs.
+   */
+  readonly acceptsTransfer?: boolean;
+  /** Adds bytes. Unless `transfer` is set, `data` may be reused by the caller once this resolves. */
+  write(data: Uint8Array, options?: WriteOptions): Promise<void>;
   /**
    * Finishes the blob and returns its digest; only now does it become visible. Calling close
    * again returns the same digest (or the same error). Writing after close is an error.

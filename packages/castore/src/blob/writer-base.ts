@@ -5,7 +5,7 @@
  */
 import { BlobServiceError } from "../errors.ts";
 import { type B3Digest, createDigester, digestEquals, digestToString } from "../model/digest.ts";
-import type { BlobWriter, OpenWriteOptions } from "./types.ts";
+import type { BlobWriter, OpenWriteOptions, WriteOptions } from "./types.ts";
 
 export abstract class BaseBlobWriter implements BlobWriter {
   readonly #expected: B3Digest | undefined;
@@ -20,12 +20,17 @@ export abstract class BaseBlobWriter implements BlobWriter {
     this.#expected = options.expectedDigest;
   }
 
+  /** Backends that keep handed-over buffers say so (see BlobWriter.acceptsTransfer). */
+  get acceptsTransfer(): boolean {
+    return false;
+  }
+
   /** Bytes written so far. */
   get bytesWritten(): number {
     return this.#bytes;
   }
 
-  write(data: Uint8Array): Promise<void> {
+  write(data: Uint8Array, options?: WriteOptions): Promise<void> {
     if (this.#closed) {
       return Promise.reject(new BlobServiceError("invalid-request", "already closed"));
     }
@@ -33,7 +38,7 @@ export abstract class BaseBlobWriter implements BlobWriter {
     this.#bytes += data.length;
     const run = this.#chain.then(() => {
       if (this.#failure !== undefined) throw this.#failure;
-      return this.store(data);
+      return this.store(data, options?.transfer === true);
     });
     this.#chain = run.catch((e) => {
       this.#failure ??= e;
@@ -83,8 +88,11 @@ export abstract class BaseBlobWriter implements BlobWriter {
     return digest;
   }
 
-  /** Takes the next piece of data (called in write order, one at a time). */
-  protected abstract store(data: Uint8Array): Promise<void>;
+  /**
+   * Takes the next piece of data (called in write order, one at a time). With `transfer` the
+   * backend may keep `data` itself; otherwise it must copy what it keeps.
+   */
+  protected abstract store(data: Uint8Array, transfer: boolean): Promise<void>;
   /** Makes the blob visible under `digest`. */
   protected abstract commit(digest: B3Digest, size: number): Promise<void>;
   /** Throws away anything stored so far. */

@@ -106,8 +106,12 @@ class GrpcBlobWriter extends BaseBlobWriter {
     this.#response.catch((e) => this.#channel.fail(blobErrorFrom(e)));
   }
 
-  protected async store(data: Uint8Array): Promise<void> {
-    await this.#channel.push({ data: data.slice() });
+  override get acceptsTransfer(): boolean {
+    return true;
+  }
+
+  protected async store(data: Uint8Array, transfer: boolean): Promise<void> {
+    await this.#channel.push({ data: transfer ? data : data.slice() });
   }
 
   protected async commit(digest: B3Digest): Promise<void> {

@@ -8,8 +8,8 @@
  * pieces, so memory stays bounded whatever the tree's size. Names are read as raw bytes
  * (Buffer paths), so non-UTF-8 names survive.
  */
-import type { Stats } from "node:fs";
-import { lstat, open, readdir, readlink } from "node:fs/promises";
+import { closeSync, lstatSync, openSync, readSync, type Stats } from "node:fs";
+import { open, readdir, readlink } from "node:fs/promises";
 import type { BlobService } from "../blob/types.ts";
 import type { DirectoryPutter, DirectoryService } from "../directory/types.ts";
 import { Directory, type SizeFormula } from "../model/directory.ts";
@@ -29,7 +29,11 @@ export interface IngestOptions {
 }
 
 /** Read size for large files; smaller files are read in one go. */
-const PIECE = 1024 * 1024;
+const PIECE = 4 * 1024 * 1024;
+/** Files below this are read in one go (at most `concurrency` of them are in memory at once). */
+const WHOLE = 1024 * 1024;
+/** Files below this are read synchronously (see smallFile). */
+const SMALL = 64 * 1024;
 const SLASH = Buffer.from("/");
 
 /** Imports `path` and returns its root node (its name is discarded). */
@@ -62,13 +66,16 @@ class Ingest {
   }
 
   async node(path: Buffer): Promise<Node> {
-    const st = await this.#io
-      .run(() => lstat(path))
-      .catch((e) => {
-        throw new ImportError("io", show(path), `stat failed: ${(e as Error).message}`, {
-          cause: e,
-        });
+    // Synchronous: an lstat takes a microsecond or two, far less than a thread-pool round trip
+    // (which also queues behind the blob writes), and trees have many entries.
+    let st: Stats;
+    try {
+      st = lstatSync(path);
+    } catch (e) {
+      throw new ImportError("io", show(path), `stat failed: ${(e as Error).message}`, {
+        cause: e,
       });
+    }
     if (st.isDirectory()) return this.#directory(path);
     if (st.isSymbolicLink()) return this.#symlink(path);
     if (st.isFile()) return this.#file(path, st);
@@ -128,6 +135,7 @@ class Ingest {
   }
 
   #file(path: Buffer, st: Stats): Promise<Node> {
+    if (st.size < SMALL) return this.#io.run(() => this.#smallFile(path, st));
     return this.#io.run(async () => {
       const fh = await open(path, "r").catch((e) => {
         throw new ImportError("io", show(path), `open failed: ${(e as Error).message}`, {
@@ -137,8 +145,8 @@ class Ingest {
       const writer = this.#blobs.openWrite();
       const scan = this.#scanner?.stream();
       let size = 0;
-      const read = (buf: Buffer) =>
-        fh.read(buf, 0, buf.length, null).then(
+      const read = (buf: Buffer, position: number | null = null) =>
+        fh.read(buf, 0, buf.length, position).then(
           (r) => r.bytesRead,
           (e) => {
             throw new ImportError("io", show(path), `read failed: ${(e as Error).message}`, {
@@ -147,7 +155,7 @@ class Ingest {
           },
         );
       try {
-        if (st.size < PIECE) {
+        if (st.size < WHOLE) {
           // Small file: one read of size+1 bytes sees all of it and its end (a shorter read of
           // a regular file only happens at EOF); more means it grew meanwhile.
           const buf = Buffer.allocUnsafe(st.size + 1);
@@ -160,24 +168,50 @@ class Ingest {
           }
           const data = buf.subarray(0, Math.min(size, st.size));
           scan?.scan(data);
-          if (data.length > 0) await writer.write(data);
+          if (data.length > 0) await writer.write(data, { transfer: true });
         } else {
-          // Large file: 1 MiB reads, the next one already running (on the thread pool) while
-          // this one is hashed and stored on the main thread.
-          let bufs = [Buffer.allocUnsafe(PIECE), Buffer.allocUnsafe(PIECE)];
-          let pending = read(bufs[0]!);
-          pending.catch(() => {}); // awaited below; this only keeps an abandoned one quiet
+          // Large file: 4 MiB reads at explicit offsets, the next ones already running on the
+          // thread pool while this one is hashed and stored on the main thread. A writer that
+          // keeps handed-over buffers (memory) gets a fresh buffer per read instead of a copy,
+          // and two reads run ahead (filling fresh memory is page faults: spread them over two
+          // threads); other writers get buffers used in turn.
+          const fresh = writer.acceptsTransfer === true;
+          const ahead = fresh ? 2 : 1;
+          const spare: Buffer[] = [];
+          let offset = 0;
+          const queue: { buf: Buffer; n: Promise<number> }[] = [];
+          const fill = () => {
+            while (queue.length < ahead) {
+              const buf = fresh
+                ? Buffer.allocUnsafeSlow(PIECE)
+                : (spare.pop() ?? Buffer.allocUnsafeSlow(PIECE));
+              const n = read(buf, offset);
+              n.catch(() => {}); // awaited below; this only keeps an abandoned read quiet
+              queue.push({ buf, n });
+              offset += PIECE;
+            }
+          };
+          fill();
           for (;;) {
-            const n = await pending;
+            const current = queue.shift()!;
+            const n = await current.n;
             if (n === 0) break;
-            const piece = bufs[0]!.subarray(0, n);
-            pending = read(bufs[1]!);
-            pending.catch(() => {});
+            fill();
+            const piece = current.buf.subarray(0, n);
             scan?.scan(piece);
-            await writer.write(piece);
+            await writer.write(piece, { transfer: fresh });
+            if (!fresh) spare.push(current.buf);
             size += n;
-            bufs = [bufs[1]!, bufs[0]!];
+            if (n < PIECE) {
+              // A short read is normally the end. If the file is not done yet (network file
+              // systems may return less), drop the reads queued at now-wrong offsets and go on.
+              if (size >= st.size) break;
+              await Promise.allSettled(queue.splice(0).map((q) => q.n));
+              offset = size;
+              fill();
+            }
           }
+          await Promise.allSettled(queue.map((q) => q.n));
         }
         if (size !== st.size) {
           throw new ImportError(
@@ -198,6 +232,53 @@ class Ingest {
         await fh.close();
       }
     });
+  }
+
+  /**
+   * A small file is read synchronously: open, one read and close cost a few microseconds for a
+   * file in the page cache, much less than three thread-pool round trips, and most files of a
+   * source tree are small. (Reading size + 1 bytes sees the end, or that the file grew.)
+   */
+  async #smallFile(path: Buffer, st: Stats): Promise<Node> {
+    const data = Buffer.allocUnsafe(st.size + 1);
+    let size = 0;
+    try {
+      const fd = openSync(path, "r");
+      try {
+        for (;;) {
+          const n = readSync(fd, data, size, data.length - size, null);
+          if (n === 0) break;
+          size += n;
+          if (size >= st.size) break;
+        }
+      } finally {
+        closeSync(fd);
+      }
+    } catch (e) {
+      throw new ImportError("io", show(path), `read failed: ${(e as Error).message}`, {
+        cause: e,
+      });
+    }
+    if (size !== st.size) {
+      throw new ImportError(
+        "io",
+        show(path),
+        `file changed while reading: expected ${st.size} bytes, read ${size}`,
+      );
+    }
+    const contents = data.subarray(0, size);
+    this.#scanner?.scanBytes(contents);
+    const writer = this.#blobs.openWrite();
+    try {
+      if (size > 0) await writer.write(contents, { transfer: true });
+      const digest = await writer.close();
+      return { type: "file", digest, size, executable: (st.mode & 0o100) !== 0 };
+    } catch (e) {
+      await writer.abort().catch(() => {});
+      throw new ImportError("upload", show(path), `blob upload failed: ${(e as Error).message}`, {
+        cause: e,
+      });
+    }
   }
 
   /** Closes the putter if any directory was seen, checking it agrees on the root. */

@@ -1,5 +1,5 @@
 /**
- * zstd compression of stored objects (chunks, directory closures), level 3 as in Tvix. Each
+ * zstd compression of stored objects (chunks, directory closures). Each
  * object is one standalone zstd frame, made by a few long-lived compressor streams that are
  * reused frame after frame (`flush(ZSTD_e_end)` ends a frame and keeps the context): creating a
  * zstd context per object costs far more than compressing a small file, and the contexts'
@@ -8,6 +8,12 @@
  */
 import { constants, createZstdCompress, type ZstdCompress } from "node:zlib";
 
+/**
+ * Level 1, not Tvix's 3: about twice as fast (1.2 GB/s on incompressible data, 0.9 GB/s on
+ * text here) for output about 10% larger. Readers do not care which level wrote a frame.
+ */
+const LEVEL = 1;
+
 class FrameCompressor {
   readonly #stream: ZstdCompress;
   #parts: Buffer[] = [];
@@ -15,8 +21,11 @@ class FrameCompressor {
   failed = false;
 
   constructor() {
-    // Large output buffers: a 256 KiB chunk comes back in one or two pieces, not sixteen.
-    this.#stream = createZstdCompress({ chunkSize: 256 * 1024 });
+    // Large output buffers: a chunk comes back in one piece, not sixteen.
+    this.#stream = createZstdCompress({
+      chunkSize: 1024 * 1024,
+      params: { [constants.ZSTD_c_compressionLevel]: LEVEL },
+    });
     this.#stream.on("data", (d: Buffer) => this.#parts.push(d));
     this.#stream.on("error", () => {
       this.failed = true;

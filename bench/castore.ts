@@ -1,0 +1,235 @@
+/**
+ * castore import benchmark: importing (a) one large file and (b) 20,000 small files into castore,
+ * against `nix-store --add` of the same trees and against the BLAKE3 limit (one core hashing the
+ * same bytes in memory).
+ *
+ *   node bench/castore.ts [--size 1G] [--runs 3]
+ *
+ * Columns: wall-clock median, CPU time (user + system, all threads; the machine may be shared,
+ * and CPU time is the steadier number then), throughput, peak RSS, and ratios of the medians.
+ *
+ * Backends: `memory://` (blobs and directories in memory) and `objectstore+file://` blobs with
+ * `sqlite://` directories (what a local persistent store uses). Each measurement runs in a fresh
+ * Node process (clean heap, its own peak RSS); the reported number is the median of --runs runs
+ * after a warm-up run that also fills the page cache. `nix-store --add` writes into a throwaway
+ * `--store` directory under .bench-data/, so /nix/store does not grow.
+ *
+ * The trees are generated once (AES-CTR keystream: incompressible, no repeated chunks) under
+ * .bench-data/ (git-ignored). --size scales both: the large file is SIZE bytes, the small tree
+ * has 20,000·SIZE/1GiB files of 0-8 KiB in 100-file directories.
+ */
+import { spawnSync } from "node:child_process";
+import { createCipheriv } from "node:crypto";
+import * as fs from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = fileURLToPath(import.meta.url);
+const repoRoot = resolve(dirname(here), "..");
+const dataDir = join(repoRoot, ".bench-data");
+
+function parseSize(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)([KMG]?)i?B?$/i.exec(s.trim());
+  if (!m) throw new Error(`bad size '${s}' (use e.g. 1G, 256M)`);
+  const mult = { "": 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[m[2]!.toUpperCase()]!;
+  return Math.round(Number(m[1]) * mult);
+}
+
+/** Deterministic incompressible bytes. */
+function keystream(seed: number) {
+  const c = createCipheriv("aes-128-ctr", Buffer.alloc(16, seed), Buffer.alloc(16, 0));
+  return (n: number) => c.update(Buffer.alloc(n));
+}
+
+function ensureSingle(size: number): string {
+  const dir = join(dataDir, `castore-single-${size}`);
+  const file = join(dir, "tree", "big.bin");
+  if (fs.existsSync(join(dir, ".complete"))) return join(dir, "tree");
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(join(dir, "tree"), { recursive: true });
+  const next = keystream(1);
+  const fd = fs.openSync(file, "w");
+  for (let left = size; left > 0; left -= 1 << 24) fs.writeSync(fd, next(Math.min(left, 1 << 24)));
+  fs.closeSync(fd);
+  fs.writeFileSync(join(dir, ".complete"), "");
+  return join(dir, "tree");
+}
+
+function ensureSmall(files: number): string {
+  const dir = join(dataDir, `castore-small-${files}`);
+  if (fs.existsSync(join(dir, ".complete"))) return join(dir, "tree");
+  fs.rmSync(dir, { recursive: true, force: true });
+  const next = keystream(2);
+  const sizes = next(files * 2);
+  for (let i = 0; i < files; i++) {
+    const sub = join(dir, "tree", `d${Math.floor(i / 100)}`);
+    if (i % 100 === 0) fs.mkdirSync(sub, { recursive: true });
+    const size = sizes.readUInt16LE(i * 2) % 8193;
+    fs.writeFileSync(join(sub, `f${i}`), next(size), { mode: i % 37 === 0 ? 0o755 : 0o644 });
+  }
+  fs.writeFileSync(join(dir, ".complete"), "");
+  return join(dir, "tree");
+}
+
+function treeStats(root: string): { bytes: number; files: number } {
+  let bytes = 0;
+  let files = 0;
+  const walk = (p: string) => {
+    const st = fs.lstatSync(p);
+    if (st.isDirectory()) for (const n of fs.readdirSync(p)) walk(join(p, n));
+    else {
+      files++;
+      bytes += st.size;
+    }
+  };
+  walk(root);
+  return { bytes, files };
+}
+
+interface Measurement {
+  ms: number;
+  /** CPU time (user + system, all threads) of the measured part, when known. */
+  cpuMs?: number;
+  rssMiB: number;
+}
+
+/** Runs one measurement in a fresh process. */
+function child(kind: string, tree: string): Measurement {
+  const work = join(dataDir, "castore-work");
+  fs.rmSync(work, { recursive: true, force: true });
+  fs.mkdirSync(work, { recursive: true });
+  try {
+    if (kind === "nix-store") {
+      // GNU time (when installed) reports the CPU time and peak RSS of nix-store itself.
+      const timed = fs.existsSync("/usr/bin/time");
+      const cmd = ["nix-store", "--store", join(work, "nix"), "--add", tree];
+      const t0 = performance.now();
+      const r = timed
+        ? spawnSync("/usr/bin/time", ["-f", "TIME %U %S %M", ...cmd], { encoding: "utf8" })
+        : spawnSync(cmd[0]!, cmd.slice(1), { encoding: "utf8" });
+      const ms = performance.now() - t0;
+      if (r.status !== 0) throw new Error(`nix-store --add failed: ${r.stderr}`);
+      const m = /TIME ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr);
+      return m
+        ? { ms, cpuMs: (Number(m[1]) + Number(m[2])) * 1000, rssMiB: Number(m[3]) / 1024 }
+        : { ms, rssMiB: Number.NaN };
+    }
+    const r = spawnSync(process.execPath, [here, "--child", kind, tree, work], {
+      encoding: "utf8",
+      maxBuffer: 1 << 20,
+    });
+    if (r.status !== 0) throw new Error(`child ${kind} failed: ${r.stderr}`);
+    return JSON.parse(r.stdout.trim().split("\n").pop()!) as Measurement;
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** In the child: one import (or the hashing limit), timed. */
+async function runChild(kind: string, tree: string, work: string): Promise<void> {
+  const castore = await import("../packages/castore/src/index.ts");
+  let ms: number;
+  let cpu0 = process.cpuUsage();
+  if (kind === "blake3") {
+    // The limit: one core hashing the same bytes, already in memory.
+    const files: Buffer[] = [];
+    const walk = (p: string) => {
+      const st = fs.lstatSync(p);
+      if (st.isDirectory()) for (const n of fs.readdirSync(p).sort()) walk(join(p, n));
+      else files.push(fs.readFileSync(p));
+    };
+    walk(tree);
+    cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    for (const f of files) {
+      const h = castore.createBlake3();
+      for (let o = 0; o < f.length; o += 1 << 24) h.update(f.subarray(o, o + (1 << 24)));
+      h.digest();
+    }
+    ms = performance.now() - t0;
+  } else {
+    const [blobs, dirs] =
+      kind === "memory"
+        ? [castore.blobServiceFromUrl("memory://"), castore.directoryServiceFromUrl("memory://")]
+        : [
+            castore.blobServiceFromUrl(`objectstore+file://${work}/blobs`),
+            castore.directoryServiceFromUrl(`sqlite://${work}/dirs.sqlite`),
+          ];
+    const t0 = performance.now();
+    await castore.ingestPath(blobs, dirs, tree);
+    ms = performance.now() - t0;
+    await dirs.close();
+    await blobs.close();
+  }
+  const cpu = process.cpuUsage(cpu0);
+  const rssMiB = process.resourceUsage().maxRSS / 1024;
+  console.log(JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000, rssMiB }));
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+export async function run(argv: string[] = process.argv.slice(2)): Promise<void> {
+  const arg = (name: string, dflt: string) => {
+    const i = argv.indexOf(name);
+    return i >= 0 && argv[i + 1] ? argv[i + 1]! : dflt;
+  };
+  const size = parseSize(arg("--size", "1G"));
+  const runs = Math.max(1, Number(arg("--runs", "3")));
+  const nixStore = spawnSync("nix-store", ["--version"]).status === 0;
+  const trees = [
+    { name: `1 file of ${(size / 2 ** 20).toFixed(0)} MiB`, path: ensureSingle(size) },
+    {
+      name: `${Math.max(100, Math.round((20000 * size) / 2 ** 30))} small files`,
+      path: ensureSmall(Math.max(100, Math.round((20000 * size) / 2 ** 30))),
+    },
+  ];
+  const kinds = [
+    ["blake3", "BLAKE3 limit (1 core, in memory)"],
+    ["memory", "tvix-ts memory://"],
+    ["objectstore", "tvix-ts objectstore+file + sqlite"],
+    ...(nixStore ? [["nix-store", "nix-store --add (Nix 2.8)"]] : []),
+  ] as const;
+  console.log(`runs: ${runs} (median), warm page cache${nixStore ? "" : "; nix-store not found"}`);
+  for (const tree of trees) {
+    const { bytes, files } = treeStats(tree.path);
+    console.log(`\n${tree.name} (${(bytes / 2 ** 20).toFixed(1)} MiB, ${files} files)`);
+    console.log(
+      `${"".padEnd(36)} ${"median s".padStart(9)} ${"cpu s".padStart(7)} ${"MB/s".padStart(8)} ${"files/s".padStart(9)} ${"peak RSS".padStart(9)} ${"vs nix".padStart(7)} ${"vs b3".padStart(6)}`,
+    );
+    const results = new Map<string, Measurement>();
+    for (const [kind] of kinds) {
+      child(kind, tree.path); // warm-up
+      const ms: number[] = [];
+      const cpu: number[] = [];
+      let rss = 0;
+      for (let i = 0; i < runs; i++) {
+        const m = child(kind, tree.path);
+        ms.push(m.ms);
+        if (m.cpuMs !== undefined) cpu.push(m.cpuMs);
+        rss = Math.max(rss, m.rssMiB);
+      }
+      results.set(kind, {
+        ms: median(ms),
+        cpuMs: cpu.length > 0 ? median(cpu) : undefined,
+        rssMiB: rss,
+      });
+    }
+    for (const [kind, label] of kinds) {
+      const m = results.get(kind)!;
+      const s = m.ms / 1000;
+      const nix = results.get("nix-store");
+      const b3 = results.get("blake3")!;
+      console.log(
+        `${label.padEnd(36)} ${s.toFixed(3).padStart(9)} ${(m.cpuMs === undefined ? "-" : (m.cpuMs / 1000).toFixed(3)).padStart(7)} ${(bytes / 1e6 / s).toFixed(0).padStart(8)} ${(files / s).toFixed(0).padStart(9)} ${(Number.isNaN(m.rssMiB) ? "-" : `${m.rssMiB.toFixed(0)}M`).padStart(9)} ${(nix ? `${(m.ms / nix.ms).toFixed(2)}x` : "-").padStart(7)} ${`${(m.ms / b3.ms).toFixed(2)}x`.padStart(6)}`,
+      );
+    }
+  }
+}
+
+if (process.argv[1] === here) {
+  if (process.argv[2] === "--child") {
+    await runChild(process.argv[3]!, process.argv[4]!, process.argv[5]!);
+  } else {
+    await run();
+  }
+}
