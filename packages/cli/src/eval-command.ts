@@ -25,6 +25,7 @@ interface Parsed {
   include: string[];
   features: string[];
   maxCallDepth: number | undefined;
+  location: boolean;
 }
 
 function callDepthArg(s: string): number {
@@ -45,6 +46,7 @@ function parse(argv: string[]): Parsed {
     include: [],
     features: [],
     maxCallDepth: undefined,
+    location: true,
   };
   const files: string[] = [];
   let exprMode = false;
@@ -67,8 +69,10 @@ function parse(argv: string[]): Parsed {
       case "--xml":
         p.xml = true;
         break;
-      case "--eval":
       case "--no-location":
+        p.location = false;
+        break;
+      case "--eval":
         break;
       case "-E":
       case "--expr":
@@ -145,6 +149,7 @@ export async function runEval(argv: string[], io: CommandIO): Promise<number> {
       json: p.json,
       raw: p.raw,
       xml: p.xml,
+      location: p.location,
       attrPaths: p.attrPaths,
       args: p.args,
       storeDir: process.env.NIX_STORE_DIR ?? "/nix/store",

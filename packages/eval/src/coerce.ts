@@ -6,6 +6,7 @@ import { digest, makeSourcePath, type NarNodeInput, writeNarSync } from "@tvix-t
 import { byteStringToBytes } from "./bytes.ts";
 import { throwEval } from "./eval-error.ts";
 import { formatFloat } from "./print-literals.ts";
+import { ERROR_PRINT, showValue } from "./print-value.ts";
 import { callValue, state } from "./runtime.ts";
 import {
   force,
@@ -50,7 +51,7 @@ export function coerceToString(
     }
     const o = v.get("outPath");
     if (o !== undefined) return coerceToString(o, ctx, coerceMore, copyToStore, pos);
-    return throwEval("cannot coerce a set to a string", pos);
+    return throwEval(`cannot coerce a set to a string: ${showValue(v, ERROR_PRINT)}`, pos);
   }
   if (coerceMore) {
     if (typeof v === "number" || typeof v === "bigint") return String(v);
@@ -67,7 +68,10 @@ export function coerceToString(
       return out;
     }
   }
-  return throwEval(`cannot coerce ${showType(v as Value)} to a string`, pos);
+  return throwEval(
+    `cannot coerce ${showType(v as Value)} to a string: ${showValue(v as Value, ERROR_PRINT)}`,
+    pos,
+  );
 }
 
 /** `toString` of a float: C's `%f` (six decimals). */

@@ -90,6 +90,7 @@ import {
   type Pos,
   PrimOp,
   type Slot,
+  showType,
   Thunk,
   type Value,
   valueThunk,
@@ -1022,15 +1023,10 @@ export function plus(a: Value, b: Value, pos: Pos | null): Value {
   if (typeof a === "number" || typeof a === "bigint" || a instanceof NixFloat) {
     if (typeof b === "number" || typeof b === "bigint" || b instanceof NixFloat)
       return add(a, b, pos);
-    const what =
-      typeof b === "string" || b instanceof NixString
-        ? "a string"
-        : b instanceof NixPath
-          ? "a path"
-          : null;
-    if (what !== null)
-      throwEval(`cannot add ${what} to ${a instanceof NixFloat ? "a float" : "an integer"}`, pos);
-    return add(a, b, pos);
+    return throwEval(
+      `cannot add ${showType(b)} to ${a instanceof NixFloat ? "a float" : "an integer"}`,
+      pos,
+    );
   }
   if (a instanceof NixPath) {
     const ctx = new Set<string>();

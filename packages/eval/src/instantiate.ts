@@ -33,6 +33,8 @@ export interface InstantiateOptions extends EvaluatorOptions {
   json?: boolean;
   raw?: boolean;
   xml?: boolean;
+  /** With `xml`: print source locations (false: `--no-location`). */
+  location?: boolean;
   attrPaths?: string[];
   args?: AutoArg[];
 }
@@ -63,8 +65,12 @@ export function instantiateEval(opts: InstantiateOptions): string {
     let v = findAlongAttrPath(root, path, autoArgs);
     v = autoCall(v, autoArgs);
     if (opts.strict) deepForce(v);
-    if (opts.json) out += `${toJSON(v, new Set())}\n`;
-    else if (opts.xml) out += toXML(v, new Set());
+    if (opts.json) out += `${toJSON(v, new Set(), opts.strict === true)}\n`;
+    else if (opts.xml)
+      out += toXML(v, new Set(), {
+        strict: opts.strict === true,
+        location: opts.location !== false,
+      });
     else if (opts.raw) out += coerceToString(v, null, true, true);
     else out += `${printValue(v)}\n`;
   }

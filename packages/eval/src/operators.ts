@@ -3,7 +3,7 @@
  * CppNix's rules (nested pointer equality, derivations compared by `outPath`), and ordering.
  */
 import { throwEval } from "./eval-error.ts";
-import { isDerivation } from "./runtime.ts";
+import { isDerivation, typeError } from "./runtime.ts";
 import {
   force,
   INT64_MAX,
@@ -43,7 +43,7 @@ function opSym(what: string): string {
 
 function numError(a: Value, b: Value, pos: Pos | null): never {
   const bad = typeof a === "number" || typeof a === "bigint" || a instanceof NixFloat ? b : a;
-  return throwEval(`value is ${showType(bad)} while an integer was expected`, pos);
+  return typeError(bad, "an integer", pos);
 }
 
 export function add(a: Value, b: Value, pos: Pos | null): Value {
@@ -123,7 +123,7 @@ function toF(v: Value, other: Value, pos: Pos | null): number {
   if (typeof v === "number") return v;
   if (typeof v === "bigint") return Number(v);
   void other;
-  return throwEval(`value is ${showType(v)} while a float was expected`, pos);
+  return typeError(v, "a float", pos);
 }
 
 /** `==` on two slots. `nested`: slots inside lists/sets, where identical cells are equal. */

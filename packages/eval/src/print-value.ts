@@ -121,12 +121,46 @@ export function printValue(s: Slot): string {
   return out.join("");
 }
 
+export interface ShowOptions {
+  /** Nesting shown before `{ ... }` / `[ ... ]`. */
+  maxDepth?: number;
+  /** Attributes shown in the whole value before `«N attributes elided»`. */
+  maxAttrs?: number;
+  /** List items shown in the whole value before `«N items elided»`. */
+  maxListItems?: number;
+  /** Bytes of a string shown before `«N bytes elided»`. */
+  maxStringLength?: number;
+  /** Force thunks (errors print as `«error: …»`). */
+  force?: boolean;
+}
+
+/** How CppNix shows a value inside an error message (`errorPrintOptions`). */
+export const ERROR_PRINT: ShowOptions = {
+  maxDepth: 10,
+  maxAttrs: 10,
+  maxListItems: 10,
+  maxStringLength: 1024,
+};
+
+function elided(n: number, one: string, many: string): string {
+  return `${L}${n} ${n === 1 ? one : many} elided${R}`;
+}
+
 /**
  * CppNix's `print.cc` rendering (used by `trace`, `--show-trace` and error messages):
  * unforced thunks are `«thunk»`, functions `«lambda …»`/`«primop …»`, long values elided.
  */
-export function showValue(s: Slot, opts: { maxDepth?: number; force?: boolean } = {}): string {
+export function showValue(s: Slot, opts: ShowOptions = {}): string {
   const maxDepth = opts.maxDepth ?? Number.POSITIVE_INFINITY;
+  const maxAttrs = opts.maxAttrs ?? Number.POSITIVE_INFINITY;
+  const maxItems = opts.maxListItems ?? Number.POSITIVE_INFINITY;
+  const maxString = opts.maxStringLength ?? Number.POSITIVE_INFINITY;
+  let attrsShown = 0;
+  let itemsShown = 0;
+  const str = (x: string): string =>
+    x.length > maxString
+      ? `${printLiteralString(x.slice(0, maxString)).slice(0, -1)}" ${elided(x.length - maxString, "byte", "bytes")}`
+      : printLiteralString(x);
   const seen = new Set<object>();
   const go = (slot: Slot, depth: number): string => {
     let v: Value;
@@ -145,11 +179,11 @@ export function showValue(s: Slot, opts: { maxDepth?: number; force?: boolean } 
       } else v = slot.value;
     } else v = slot;
     if (typeof v === "number" || typeof v === "bigint") return String(v);
-    if (typeof v === "string") return printLiteralString(v);
+    if (typeof v === "string") return str(v);
     if (v === true) return "true";
     if (v === false) return "false";
     if (v === null) return "null";
-    if (v instanceof NixString) return printLiteralString(v.s);
+    if (v instanceof NixString) return str(v.s);
     if (v instanceof NixFloat) return formatFloat(v.value);
     if (v instanceof NixPath) return v.path;
     if (v instanceof NixAttrs) {
@@ -158,8 +192,14 @@ export function showValue(s: Slot, opts: { maxDepth?: number; force?: boolean } 
       if (depth >= maxDepth) return "{ ... }";
       seen.add(v);
       let out = "{ ";
-      for (let i = 0; i < v.keys.length; i++)
+      for (let i = 0; i < v.keys.length; i++) {
+        if (attrsShown >= maxAttrs) {
+          out += `${elided(v.keys.length - i, "attribute", "attributes")} `;
+          break;
+        }
+        attrsShown++;
         out += `${printIdentifier(v.keys[i])} = ${go(v.values[i], depth + 1)}; `;
+      }
       return `${out}}`;
     }
     if (Array.isArray(v)) {
@@ -168,7 +208,14 @@ export function showValue(s: Slot, opts: { maxDepth?: number; force?: boolean } 
       if (depth >= maxDepth) return "[ ... ]";
       seen.add(v);
       let out = "[ ";
-      for (const e of v) out += `${go(e, depth + 1)} `;
+      for (let i = 0; i < v.length; i++) {
+        if (itemsShown >= maxItems) {
+          out += `${elided(v.length - i, "item", "items")} `;
+          break;
+        }
+        itemsShown++;
+        out += `${go(v[i], depth + 1)} `;
+      }
       return `${out}]`;
     }
     if (v instanceof Lambda) {

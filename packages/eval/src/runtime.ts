@@ -8,6 +8,7 @@
  */
 import { NixError, throwEval } from "./eval-error.ts";
 import type { EvalIO } from "./io.ts";
+import { ERROR_PRINT, showValue } from "./print-value.ts";
 import {
   type Env,
   force,
@@ -63,9 +64,9 @@ setInfiniteRecursionHandler(() => {
   throw new NixError("infinite recursion encountered");
 });
 
-/** `expected a set but found an integer` in 2.8's words. */
+/** CppNix's type error: `expected a set but found an integer: 1`. */
 export function typeError(v: Value, expected: string, pos: Pos | null = null): never {
-  throwEval(`value is ${showType(v)} while ${expected} was expected`, pos);
+  throwEval(`expected ${expected} but found ${showType(v)}: ${showValue(v, ERROR_PRINT)}`, pos);
 }
 
 export function forceAttrs(s: Slot, pos: Pos | null = null): NixAttrs {
@@ -176,7 +177,7 @@ export function callValue(f: Value, arg: Slot, pos: Pos | null = null): Value {
     }
   }
   return throwEval(
-    `attempt to call something which is not a function but ${showType(f as Value)}`,
+    `attempt to call something which is not a function but ${showType(f as Value)}: ${showValue(f as Value, ERROR_PRINT)}`,
     pos,
   );
 }

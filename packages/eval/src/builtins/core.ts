@@ -93,8 +93,7 @@ registerBuiltin("traceVerbose", 2, (a: Slot, b: Slot) => {
 
 registerBuiltin("warn", 2, (a: Slot, b: Slot) => {
   const v = force(a);
-  if (!(typeof v === "string" || v instanceof NixString))
-    throwEval(`expected a string but found ${typeOf(v)}: ${showValue(v)}`);
+  if (!(typeof v === "string" || v instanceof NixString)) typeError(v, "a string");
   state.io.stderr(`evaluation warning: ${traceMsg(v)}\n`);
   return force(b);
 });

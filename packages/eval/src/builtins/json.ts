@@ -13,7 +13,9 @@ import {
   NixPath,
   NixString,
   normInt,
+  type Pos,
   type Slot,
+  Thunk,
   type Value,
 } from "../values.ts";
 import { registerBuiltin } from "./registry.ts";
@@ -52,10 +54,13 @@ export function jsonFloat(x: number): string {
   return s;
 }
 
+/**
+ * `v` as JSON. `strict` (builtins.toJSON, `--json --strict`) forces nested values; otherwise
+ * (`--json` alone) a nested value that was never evaluated is an error, as in CppNix.
+ */
 export function toJSON(v: Slot, ctx: Set<string>, strict = true): string {
-  void strict;
   const out = new JsonOut();
-  jsonGo(v, ctx, out);
+  jsonGo(v, ctx, out, strict, null);
   return out.finish();
 }
 
@@ -143,7 +148,9 @@ class JsonOut {
   }
 }
 
-function jsonGo(s: Slot, ctx: Set<string>, out: JsonOut): void {
+function jsonGo(s: Slot, ctx: Set<string>, out: JsonOut, strict: boolean, pos: Pos | null): void {
+  if (!strict && s instanceof Thunk && !s.isForced)
+    throwEval("cannot convert a thunk to JSON", pos);
   const x = force(s);
   if (typeof x === "number" || typeof x === "bigint") out.raw(String(x));
   else if (typeof x === "string") out.str(x);
@@ -163,7 +170,7 @@ function jsonGo(s: Slot, ctx: Set<string>, out: JsonOut): void {
     for (let i = 0; i < x.length; i++) {
       if (i > 0) out.byte(44);
       try {
-        jsonGo(x[i], ctx, out);
+        jsonGo(x[i], ctx, out, strict, pos);
       } catch (e) {
         if (e instanceof NixError) e.addTrace(`while evaluating list element at index ${i}`, null);
         throw e;
@@ -177,7 +184,7 @@ function jsonGo(s: Slot, ctx: Set<string>, out: JsonOut): void {
     }
     const o = x.get("outPath");
     if (o !== undefined) {
-      jsonGo(o, ctx, out);
+      jsonGo(o, ctx, out, strict, x.pos?.[x.indexOf("outPath")] ?? pos);
       return;
     }
     out.byte(123);
@@ -187,7 +194,7 @@ function jsonGo(s: Slot, ctx: Set<string>, out: JsonOut): void {
       out.str(keys[i]);
       out.byte(58);
       try {
-        jsonGo(x.values[i], ctx, out);
+        jsonGo(x.values[i], ctx, out, strict, x.pos?.[i] ?? pos);
       } catch (e) {
         if (e instanceof NixError)
           e.addTrace(`while evaluating attribute '${keys[i]}'`, x.pos?.[i] ?? null);

@@ -1,4 +1,8 @@
-/** toXML (CppNix `printValueAsXML`, without locations). */
+/**
+ * toXML (CppNix `printValueAsXML`): `builtins.toXML` forces everything and prints no locations;
+ * `nix-instantiate --eval --xml` prints `<unevaluated />` for values never evaluated unless
+ * `--strict`, and the source location of attributes and functions unless `--no-location`.
+ */
 import { copyPathToStore } from "../coerce.ts";
 import { formatFloat } from "../print-literals.ts";
 import { isDerivation } from "../runtime.ts";
@@ -10,8 +14,10 @@ import {
   NixFloat,
   NixPath,
   NixString,
+  type Pos,
   type Slot,
   strOf,
+  Thunk,
 } from "../values.ts";
 import { registerBuiltin } from "./registry.ts";
 
@@ -31,10 +37,31 @@ function esc(s: string): string {
   return out;
 }
 
-export function toXML(v: Slot, ctx: Set<string>): string {
+export interface XMLOptions {
+  /** Force nested values (otherwise unevaluated ones print as `<unevaluated />`). */
+  strict?: boolean;
+  /** Add `column`, `line` and (for files) `path` to attributes and functions. */
+  location?: boolean;
+}
+
+/** ` column="…" line="…"` (and ` path="…"` for files), in CppNix's attribute order. */
+function locationAttrs(pos: Pos | null | undefined): string {
+  if (!pos) return "";
+  const p = pos.source.position(pos.offset);
+  const path = pos.source.name.startsWith("/") ? ` path="${esc(pos.source.name)}"` : "";
+  return ` column="${p.column}" line="${p.line}"${path}`;
+}
+
+export function toXML(v: Slot, ctx: Set<string>, opts: XMLOptions = {}): string {
+  const strict = opts.strict ?? true;
+  const location = opts.location ?? false;
   const lines: string[] = ["<?xml version='1.0' encoding='utf-8'?>", "<expr>"];
   const drvsSeen = new Set<string>();
   const go = (s: Slot, ind: string): void => {
+    if (!strict && s instanceof Thunk && !s.isForced) {
+      lines.push(`${ind}<unevaluated />`);
+      return;
+    }
     const x = force(s);
     if (typeof x === "number" || typeof x === "bigint") lines.push(`${ind}<int value="${x}" />`);
     else if (typeof x === "string" || x instanceof NixString) {
@@ -82,7 +109,8 @@ export function toXML(v: Slot, ctx: Set<string>): string {
       attrsBody(x, `${ind}  `);
       lines.push(`${ind}</attrs>`);
     } else if (x instanceof Lambda) {
-      lines.push(`${ind}<function>`);
+      const at = location ? locationAttrs({ source: x.info.source, offset: x.info.start }) : "";
+      lines.push(`${ind}<function${at}>`);
       const f = x.info.formals;
       if (f) {
         let a = "";
@@ -97,7 +125,17 @@ export function toXML(v: Slot, ctx: Set<string>): string {
   };
   const attrsBody = (x: NixAttrs, ind: string): void => {
     for (let i = 0; i < x.keys.length; i++) {
-      lines.push(`${ind}<attr name="${esc(x.keys[i])}">`);
+      const name = ` name="${esc(x.keys[i])}"`;
+      if (location) {
+        // Attribute order as CppNix writes it: column, line, name, path.
+        const at = locationAttrs(x.pos?.[i]);
+        const path = at.indexOf(" path=");
+        lines.push(
+          path < 0
+            ? `${ind}<attr${at}${name}>`
+            : `${ind}<attr${at.slice(0, path)}${name}${at.slice(path)}>`,
+        );
+      } else lines.push(`${ind}<attr${name}>`);
       go(x.values[i], `${ind}  `);
       lines.push(`${ind}</attr>`);
     }

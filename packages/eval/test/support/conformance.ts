@@ -106,6 +106,7 @@ export function runCase(dir: string, file: string, root: string): CaseResult {
       home: "/fake-home",
       strict: true,
       xml,
+      location: false,
       args,
       attrPaths,
       experimentalFeatures: features,
