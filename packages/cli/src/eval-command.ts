@@ -26,6 +26,8 @@ interface Parsed {
   features: string[];
   maxCallDepth: number | undefined;
   location: boolean;
+  traceVerbose: boolean;
+  abortOnWarn: boolean;
 }
 
 function callDepthArg(s: string): number {
@@ -47,6 +49,8 @@ function parse(argv: string[]): Parsed {
     features: [],
     maxCallDepth: undefined,
     location: true,
+    traceVerbose: false,
+    abortOnWarn: false,
   };
   const files: string[] = [];
   let exprMode = false;
@@ -98,6 +102,12 @@ function parse(argv: string[]): Parsed {
         need(i, 1, a);
         p.features.push(...argv[++i].split(/\s+/).filter(Boolean));
         break;
+      case "--trace-verbose":
+        p.traceVerbose = true;
+        break;
+      case "--abort-on-warn":
+        p.abortOnWarn = true;
+        break;
       case "--max-call-depth":
         need(i, 1, a);
         p.maxCallDepth = callDepthArg(argv[++i]);
@@ -110,6 +120,8 @@ function parse(argv: string[]): Parsed {
         )
           p.features.push(...argv[i + 2].split(/\s+/).filter(Boolean));
         else if (argv[i + 1] === "max-call-depth") p.maxCallDepth = callDepthArg(argv[i + 2]);
+        else if (argv[i + 1] === "trace-verbose") p.traceVerbose = argv[i + 2] === "true";
+        else if (argv[i + 1] === "abort-on-warn") p.abortOnWarn = argv[i + 2] === "true";
         i += 2;
         break;
       case "-I":
@@ -155,6 +167,8 @@ export async function runEval(argv: string[], io: CommandIO): Promise<number> {
       storeDir: process.env.NIX_STORE_DIR ?? "/nix/store",
       experimentalFeatures: p.features,
       maxCallDepth: p.maxCallDepth,
+      traceVerbose: p.traceVerbose,
+      abortOnWarn: p.abortOnWarn,
     },
     include: p.include.map(latin1),
     nixPath: latin1(process.env.NIX_PATH ?? ""),

@@ -23,6 +23,10 @@ export interface EvaluatorOptions {
   /** Extra base-environment entries (e.g. a test-only `derivation`). */
   extraBuiltins?: Map<string, Slot>;
   pure?: boolean;
+  /** `builtins.traceVerbose` prints (CppNix `--trace-verbose`). */
+  traceVerbose?: boolean;
+  /** `builtins.warn` fails after warning (CppNix `--abort-on-warn`). */
+  abortOnWarn?: boolean;
   /** Nested lambda calls allowed (CppNix `max-call-depth`); default DEFAULT_MAX_CALL_DEPTH. */
   maxCallDepth?: number;
   /** Experimental features to enable (CppNix names, e.g. "parse-toml-timestamps"). */
@@ -56,7 +60,8 @@ export class Evaluator {
       evalText: (source) => this.evalSource(source, "/"),
       currentSystem: options.currentSystem ?? "x86_64-linux",
       pure: options.pure ?? false,
-      traceVerbose: false,
+      traceVerbose: options.traceVerbose ?? false,
+      abortOnWarn: options.abortOnWarn ?? false,
       features: new Set(options.experimentalFeatures ?? []),
     };
     this.maxCallDepth = options.maxCallDepth ?? DEFAULT_MAX_CALL_DEPTH;

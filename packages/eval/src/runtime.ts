@@ -50,6 +50,8 @@ export interface EvalState {
   pure: boolean;
   /** Names printed by `trace` et al. go through io.stderr. */
   traceVerbose: boolean;
+  /** `builtins.warn` fails after printing its warning (CppNix `abort-on-warn`). */
+  abortOnWarn: boolean;
   /** Enabled experimental features (`--extra-experimental-features`), e.g. parse-toml-timestamps. */
   features: ReadonlySet<string>;
 }

@@ -113,6 +113,26 @@ describe("tvix eval", () => {
     assert.match(r.stderr, /Dates and times are not supported/);
   });
 
+  it("--trace-verbose and --abort-on-warn", () => {
+    const tv = 'builtins.traceVerbose "Hello" 123';
+    let r = runTvix(["eval", "-E", tv]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /Hello/);
+    r = runTvix(["eval", "--trace-verbose", "-E", tv]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /trace: Hello/);
+    const warn = 'builtins.warn "Hello" 123';
+    r = runTvix(["eval", "-E", warn]);
+    assert.equal(r.stdout.toString(), "123\n");
+    assert.match(r.stderr, /evaluation warning: Hello/);
+    r = runTvix(["eval", "--abort-on-warn", "-E", warn]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /evaluation warning: Hello[^]*abort-on-warn is set/);
+    r = runTvix(["eval", "-E", "builtins.warn 123 456"]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /expected a string but found an integer: 123/);
+  });
+
   it("runs from the precompiled bundle", { timeout: 60_000 }, async (t) => {
     let bundle: (out?: string) => Promise<string>;
     try {

@@ -26,6 +26,8 @@ Evaluates a Nix expression and prints its value exactly as
   --extra-experimental-features FEATURES
                    enable experimental features (parse-toml-timestamps);
                    also --experimental-features, --option NAME VALUE
+  --trace-verbose  make builtins.traceVerbose print
+  --abort-on-warn  fail at the first builtins.warn
   --max-call-depth N
                    nested function calls allowed (default 200000;
                    CppNix's is 10000)

@@ -95,6 +95,14 @@ registerBuiltin("warn", 2, (a: Slot, b: Slot) => {
   const v = force(a);
   if (!(typeof v === "string" || v instanceof NixString)) typeError(v, "a string");
   state.io.stderr(`evaluation warning: ${traceMsg(v)}\n`);
+  if (state.abortOnWarn)
+    // Transient: not remembered by thunks, as CppNix throws a non-evaluation error here.
+    throw new NixError(
+      "aborting to reveal stack trace of warning, as abort-on-warn is set",
+      null,
+      false,
+      true,
+    );
   return force(b);
 });
 
