@@ -3,6 +3,7 @@ import { coerceToString, copyPathToStore } from "../coerce.ts";
 import { NixError, throwEval } from "../eval-error.ts";
 import { forceString } from "../runtime.ts";
 import {
+  cmpBytes,
   force,
   INT64_MAX,
   INT64_MIN,
@@ -71,7 +72,7 @@ export function toJSON(v: Slot, ctx: Set<string>, strict = true): string {
 const latin1Decoder = new TextDecoder("latin1");
 
 class JsonOut {
-  buf = new Uint8Array(4096);
+  buf = new Uint8Array(65536);
   n = 0;
   grow(k: number): void {
     if (this.n + k <= this.buf.length) return;
@@ -84,20 +85,20 @@ class JsonOut {
   /** Bytes that need no escaping (punctuation, numbers, literals). */
   raw(s: string): void {
     const len = s.length;
-    this.grow(len);
+    if (this.n + len > this.buf.length) this.grow(len);
     const buf = this.buf;
     let n = this.n;
     for (let i = 0; i < len; i++) buf[n++] = s.charCodeAt(i);
     this.n = n;
   }
   byte(c: number): void {
-    this.grow(1);
+    if (this.n >= this.buf.length) this.grow(1);
     this.buf[this.n++] = c;
   }
   /** A JSON string literal of the byte string `s`. */
   str(s: string): void {
     const len = s.length;
-    this.grow(len + 2);
+    if (this.n + len + 2 > this.buf.length) this.grow(len + 2);
     let buf = this.buf;
     let n = this.n;
     buf[n++] = 34;
@@ -221,20 +222,25 @@ class JsonParser {
   readonly s: string;
   /** The keys of recent objects, for sharing (objects of one shape often repeat). */
   private recentKeys: string[][] = [];
+  private readonly kstk: string[] = [];
+  private ksp = 0;
+  private readonly vstk: Slot[] = [];
+  private vsp = 0;
   constructor(s: string) {
     this.s = s;
   }
-  /** `ks` at its exact size, or the equal keys array of a recent object. */
-  sharedKeys(ks: string[]): string[] {
+  /** Keys `kstk[base..base+n]` as an array, shared with a recent object of the same keys. */
+  sharedKeys(base: number, n: number): string[] {
     const recent = this.recentKeys;
-    const n = ks.length;
+    const ks = this.kstk;
     outer: for (let r = 0; r < recent.length; r++) {
       const c = recent[r];
       if (c.length !== n) continue;
-      for (let i = 0; i < n; i++) if (c[i] !== ks[i]) continue outer;
+      for (let i = 0; i < n; i++) if (c[i] !== ks[base + i]) continue outer;
       return c;
     }
-    const keys = ks.slice();
+    const keys: string[] = new Array(n);
+    for (let i = 0; i < n; i++) keys[i] = ks[base + i];
     if (recent.length >= 4) recent.shift();
     recent.push(keys);
     return keys;
@@ -262,10 +268,10 @@ class JsonParser {
         this.i++;
         return NixAttrs.EMPTY;
       }
-      // Arrays grown by push keep up to half their length as slack: the result is copied out at
-      // its exact size (the growing arrays die young).
-      const ks: string[] = [];
-      const vs: Slot[] = [];
+      // Keys and values go on the parser's scratch stacks (slots above the stack pointer are
+      // stale, not cleared: the parser dies with its call) and are copied out at exact size.
+      const kbase = this.ksp;
+      const vbase = this.vsp;
       let sorted = true;
       for (;;) {
         this.ws();
@@ -274,9 +280,10 @@ class JsonParser {
         this.ws();
         if (s[this.i] !== ":") this.fail();
         this.i++;
-        if (ks.length > 0 && !(ks[ks.length - 1] < k)) sorted = false;
-        ks.push(k);
-        vs.push(this.value(depth + 1));
+        if (this.ksp > kbase && !(this.kstk[this.ksp - 1] < k)) sorted = false;
+        this.kstk[this.ksp++] = k;
+        const v = this.value(depth + 1);
+        this.vstk[this.vsp++] = v;
         this.ws();
         if (s[this.i] === ",") {
           this.i++;
@@ -288,10 +295,19 @@ class JsonParser {
         }
         this.fail();
       }
-      if (!sorted) return NixAttrs.fromEntries(ks.map((k, i) => [k, vs[i]]));
-      // Objects in sorted order (as toJSON writes them) are taken as they are; objects with the
-      // same keys as a recent one share its keys array.
-      return new NixAttrs(this.sharedKeys(ks), vs.slice(), null);
+      const n = this.vsp - vbase;
+      const values: Slot[] = new Array(n);
+      for (let j = 0; j < n; j++) values[j] = this.vstk[vbase + j];
+      this.vsp = vbase;
+      let keys: string[];
+      if (sorted) keys = this.sharedKeys(kbase, n);
+      else {
+        keys = new Array(n);
+        for (let j = 0; j < n; j++) keys[j] = this.kstk[kbase + j];
+      }
+      this.ksp = kbase;
+      if (!sorted) return NixAttrs.fromEntries(keys.map((k, j) => [k, values[j]]));
+      return new NixAttrs(keys, values, null);
     }
     if (c === "[") {
       this.i++;
@@ -300,9 +316,10 @@ class JsonParser {
         this.i++;
         return [];
       }
-      const vs: Slot[] = [];
+      const vbase = this.vsp;
       for (;;) {
-        vs.push(this.value(depth + 1));
+        const v = this.value(depth + 1);
+        this.vstk[this.vsp++] = v;
         this.ws();
         if (s[this.i] === ",") {
           this.i++;
@@ -314,7 +331,11 @@ class JsonParser {
         }
         this.fail();
       }
-      return vs.slice();
+      const n = this.vsp - vbase;
+      const out: Slot[] = new Array(n);
+      for (let j = 0; j < n; j++) out[j] = this.vstk[vbase + j];
+      this.vsp = vbase;
+      return out;
     }
     if (c === '"') return this.string();
     if (s.startsWith("true", this.i)) {
@@ -444,11 +465,74 @@ function utf8(cp: number): string {
 }
 
 export function fromJSON(text: string): Value {
+  const fast = nativeFromJSON(text);
+  if (fast !== undefined) return fast;
   const p = new JsonParser(text);
   const v = p.value(0);
   p.ws();
   if (p.i !== text.length) p.fail("unexpected trailing input");
   return v;
+}
+
+/** Something that could be a number with a fraction or an exponent (or a string's text). */
+const MAYBE_FLOAT = /[0-9][.eE][-+0-9]/;
+/** Objects of one shape share their sorted keys array (a few recent shapes are remembered). */
+type KeyCache = { names: string[]; sorted: string[] }[];
+
+/**
+ * JSON.parse when its result is exactly ours: no `\u` escapes (which JSON.parse decodes to
+ * UTF-16 while Nix wants the UTF-8 bytes; raw bytes come through unchanged, as latin1 chars),
+ * no number that could be a float (JSON.parse forgets `1.0` from `1`), and every number a safe
+ * integer. Otherwise, or if JSON.parse rejects the text (the error is then ours), undefined.
+ */
+function nativeFromJSON(text: string): Value | undefined {
+  if (text.length < 64 || text.includes("\\u") || MAYBE_FLOAT.test(text)) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const cache: KeyCache = [];
+  const conv = (x: unknown): Value | undefined => {
+    if (typeof x === "number") return Number.isSafeInteger(x) ? x : undefined;
+    if (typeof x !== "object" || x === null) return x as Value;
+    if (Array.isArray(x)) {
+      for (let i = 0; i < x.length; i++) {
+        const e = x[i];
+        if (typeof e === "object" && e !== null) {
+          const c = conv(e);
+          if (c === undefined) return undefined;
+          x[i] = c;
+        } else if (typeof e === "number" && !Number.isSafeInteger(e)) return undefined;
+      }
+      return x;
+    }
+    const o = x as Record<string, unknown>;
+    const names = Object.keys(o);
+    const n = names.length;
+    if (n === 0) return NixAttrs.EMPTY;
+    let shape: KeyCache[number] | undefined;
+    outer: for (const c of cache) {
+      if (c.names.length !== n) continue;
+      for (let i = 0; i < n; i++) if (c.names[i] !== names[i]) continue outer;
+      shape = c;
+      break;
+    }
+    if (shape === undefined) {
+      shape = { names, sorted: names.slice().sort(cmpBytes) };
+      if (cache.length >= 4) cache.shift();
+      cache.push(shape);
+    }
+    const values: Slot[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const v = conv(o[shape.sorted[i]]);
+      if (v === undefined) return undefined;
+      values[i] = v;
+    }
+    return new NixAttrs(shape.sorted, values, null);
+  };
+  return conv(parsed);
 }
 
 registerBuiltin("fromJSON", 1, (v: Slot) => fromJSON(forceString(v)));

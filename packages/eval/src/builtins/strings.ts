@@ -72,24 +72,13 @@ registerBuiltin("replaceStrings", 3, (fromS: Slot, toS: Slot, sS: Slot) => {
   if (sv instanceof NixString) for (const c of sv.ctx) ctx.add(c);
   const nf = froms.length;
   if (nf === 0) return sv;
-  // Bytes that can start a match (all of them when some pattern is empty): positions starting
-  // with any other byte are copied in runs, not byte by byte.
-  const starts = new Uint8Array(256);
-  let anyEmpty = false;
-  for (const f of froms) {
-    if (f.length === 0) anyEmpty = true;
-    else starts[f.charCodeAt(0)] = 1;
-  }
-  if (anyEmpty) starts.fill(1);
+  if (!froms.includes("")) return mkString(replaceNonEmpty(s, froms, tos), ctx);
+  // Some pattern is empty (it matches at every position): byte by byte.
   const parts: string[] = [];
   let run = 0;
   let p = 0;
   const n = s.length;
   while (p <= n) {
-    if (p < n && starts[s.charCodeAt(p)] === 0) {
-      p++;
-      continue;
-    }
     let found = false;
     for (let i = 0; i < nf; i++) {
       const f = froms[i];
@@ -112,6 +101,38 @@ registerBuiltin("replaceStrings", 3, (fromS: Slot, toS: Slot, sS: Slot) => {
   if (run < n) parts.push(s.slice(run, n));
   return mkString(parts.length === 1 ? parts[0] : parts.join(""), ctx);
 });
+
+/**
+ * replaceStrings without empty patterns: the next occurrence of each pattern is found with
+ * indexOf (and looked up again only once the scan has passed it); the leftmost wins, and at one
+ * position the pattern listed first, as CppNix tries them in order at each position.
+ */
+function replaceNonEmpty(s: string, froms: string[], tos: string[]): string {
+  const nf = froms.length;
+  const next: number[] = new Array(nf);
+  for (let i = 0; i < nf; i++) next[i] = s.indexOf(froms[i]);
+  const parts: string[] = [];
+  let p = 0;
+  for (;;) {
+    let best = -1;
+    let bi = -1;
+    for (let i = 0; i < nf; i++) {
+      let at = next[i];
+      if (at >= 0 && at < p) next[i] = at = s.indexOf(froms[i], p);
+      if (at >= 0 && (best < 0 || at < best)) {
+        best = at;
+        bi = i;
+      }
+    }
+    if (bi < 0) break;
+    if (best > p) parts.push(s.slice(p, best));
+    parts.push(tos[bi]);
+    p = best + froms[bi].length;
+  }
+  if (parts.length === 0) return s;
+  if (p < s.length) parts.push(s.slice(p));
+  return parts.join("");
+}
 
 registerBuiltin("baseNameOf", 1, (v: Slot) => {
   const x = force(v);
