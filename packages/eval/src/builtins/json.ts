@@ -467,6 +467,11 @@ function utf8(cp: number): string {
 export function fromJSON(text: string): Value {
   const fast = nativeFromJSON(text);
   if (fast !== undefined) return fast;
+  return parseJSON(text);
+}
+
+/** fromJSON by our own parser (CppNix's errors); exported for tests. */
+export function parseJSON(text: string): Value {
   const p = new JsonParser(text);
   const v = p.value(0);
   p.ws();
