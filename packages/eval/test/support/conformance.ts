@@ -13,7 +13,18 @@
  * The working directory is passed to the evaluator (workers cannot chdir).
  * Evaluation needs a large stack: the test runs this module in a worker (see conformance.test.ts).
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isMainThread, parentPort, workerData } from "node:worker_threads";
 import { NodeEvalIO } from "../../../cli/src/eval-io.ts";
@@ -141,6 +152,35 @@ export function runCase(dir: string, file: string, root: string): CaseResult {
     passed: got === want,
     detail: got === want ? "" : `expected: ${want.slice(0, 2000)}\n     got: ${got.slice(0, 2000)}`,
   };
+}
+
+/**
+ * A working copy of the conformance tree in a temporary directory, with the symbolic links the
+ * upstream suites have (tvix_tests/observable-eval-cache2.nix, nix_tests/readDir/{ldir,linked})
+ * restored: ../shared holds them as Git writes links where it cannot make them, as small
+ * regular files whose whole content (no final newline) is the link target. Such a file, naming
+ * an existing path beside it, becomes that link again; nothing else changes. Returns the copy's
+ * root; the caller removes it.
+ */
+export function materializeFixtures(root: string): string {
+  const copy = mkdtempSync(join(tmpdir(), "tvix-conformance-"));
+  cpSync(root, copy, { recursive: true });
+  const walk = (dir: string) => {
+    chmodSync(dir, 0o755); // the copy of a read-only tree must be writable and removable
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile() && statSync(p).size < 256) {
+        const text = readFileSync(p, "latin1");
+        if (text === "" || /[\n\0]/.test(text) || text.startsWith("/")) continue;
+        if (!existsSync(join(dir, text))) continue;
+        rmSync(p);
+        symlinkSync(text, p);
+      }
+    }
+  };
+  walk(copy);
+  return copy;
 }
 
 export function listCases(root: string): { dir: string; file: string }[] {
