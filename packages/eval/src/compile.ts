@@ -58,6 +58,7 @@ import {
   OP_SUB,
   OP_UPDATE,
   type Select,
+  type Var as VarNode,
 } from "./ast.ts";
 import { coerceToString } from "./coerce.ts";
 import { NixError, throwCatchable, throwEval } from "./eval-error.ts";
@@ -465,6 +466,8 @@ class Compiler {
   }
 
   compileSelect(e: Select, scope: Scope | null): Code {
+    const constant = this.constantSelect(e, scope);
+    if (constant !== null) return constant;
     const obj = this.compile(e.expr, scope);
     const names = e.path.map((a) => this.attrNameCode(a, scope));
     const def = e.default ? this.compile(e.default, scope) : null;
@@ -513,6 +516,33 @@ class Compiler {
         } else v = s;
       }
       return v;
+    };
+  }
+
+  /**
+   * `builtins.name` (a global set, unshadowed, with a static name it has) is resolved once, here:
+   * the set never changes, so the lookup need not run at every evaluation.
+   */
+  constantSelect(e: Select, scope: Scope | null): Code | null {
+    if (e.expr.kind !== N_VAR || e.path.length !== 1) return null;
+    const name = e.path[0].name;
+    if (name === null) return null;
+    const r = this.resolve((e.expr as VarNode).name, scope);
+    if (r.kind !== "global") return null;
+    const base = r.value instanceof Thunk ? (r.value.isForced ? r.value.value : null) : r.value;
+    if (!(base instanceof NixAttrs)) return null;
+    const i = base.indexOf(name);
+    if (i < 0) return null;
+    const slot = base.values[i];
+    if (!(slot instanceof Thunk)) return () => slot;
+    const pos = base.pos?.[i] ?? this.pos(e.start);
+    return () => {
+      try {
+        return slot.force();
+      } catch (err) {
+        addTrace(err, `while evaluating the attribute '${name}'`, pos);
+        throw err;
+      }
     };
   }
 
