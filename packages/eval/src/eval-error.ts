@@ -35,8 +35,18 @@ export class NixError {
     this.transient = transient;
   }
 
+  /**
+   * Set on errors raised without a position of their own (infinite recursion): they take the
+   * position of the first trace frame, the expression that forced the value, as CppNix reports.
+   */
+  posFromTrace = false;
+
   /** Adds a trace frame (at most a bounded number are kept). */
   addTrace(message: string, pos: Pos | null): this {
+    if (this.posFromTrace && this.pos === null && pos !== null) {
+      this.pos = pos;
+      this.posFromTrace = false;
+    }
     const f = this.frames;
     if (f.length < MAX_FRAMES) {
       const last = f[f.length - 1];

@@ -63,7 +63,9 @@ export function setState(s: EvalState): void {
 
 setCacheableErrorPredicate((e) => e instanceof NixError && !e.transient);
 setInfiniteRecursionHandler(() => {
-  throw new NixError("infinite recursion encountered");
+  const e = new NixError("infinite recursion encountered");
+  e.posFromTrace = true;
+  throw e;
 });
 
 /** CppNix's type error: `expected a set but found an integer: 1`. */

@@ -127,7 +127,7 @@ describe("tvix eval", () => {
     assert.match(r.stderr, /evaluation warning: Hello/);
     r = runTvix(["eval", "--abort-on-warn", "-E", warn]);
     assert.equal(r.status, 1);
-    assert.match(r.stderr, /evaluation warning: Hello[^]*abort-on-warn is set/);
+    assert.match(r.stderr, /evaluation warning: Hello[\s\S]*abort-on-warn is set/);
     r = runTvix(["eval", "-E", "builtins.warn 123 456"]);
     assert.equal(r.status, 1);
     assert.match(r.stderr, /expected a string but found an integer: 123/);
