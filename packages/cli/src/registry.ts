@@ -4,10 +4,10 @@ import { evalCommand } from "./commands/eval.ts";
 import { instantiateCommand } from "./commands/instantiate.ts";
 import { narCommands } from "./commands/nar.ts";
 import { narBridge } from "./commands/nar-bridge.ts";
-import { storeImport } from "./commands/store-import.ts";
 import { storeCopy } from "./commands/store-copy.ts";
-import { storeCat, storeInfo, storeLs } from "./commands/store-inspect.ts";
 import { storeDaemon } from "./commands/store-daemon.ts";
+import { storeImport } from "./commands/store-import.ts";
+import { storeCat, storeInfo, storeLs } from "./commands/store-inspect.ts";
 
 /**
  * Every `tvix` subcommand. Commands are small modules; heavy dependencies are imported inside
