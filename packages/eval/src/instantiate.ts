@@ -71,8 +71,15 @@ export function instantiateEval(opts: InstantiateOptions): string {
         strict: opts.strict === true,
         location: opts.location !== false,
       });
-    else if (opts.raw) out += coerceToString(v, null, true, true);
-    else out += `${printValue(v)}\n`;
+    else if (opts.raw) {
+      // As CppNix: only what coerces to a string without `toString`'s extra cases.
+      try {
+        out += coerceToString(v, null, false, true);
+      } catch (e) {
+        if (e instanceof NixError) e.addTrace("while generating the nix-instantiate output", null);
+        throw e;
+      }
+    } else out += `${printValue(v)}\n`;
   }
   return out;
 }

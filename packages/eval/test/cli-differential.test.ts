@@ -81,5 +81,12 @@ describe("tvix eval output modes vs nix-instantiate --eval", oracleSkip(), () =>
     const r = runTvix(["eval", "--raw", "-A", "c.d", "set.nix"], { cwd: dir });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout.toString("utf8"), 'é "q" x');
+    // Only values that coerce to a string without toString's extra cases (CppNix).
+    const n = runTvix(["eval", "--raw", "-E", "1"], { cwd: dir });
+    assert.equal(n.status, 1);
+    assert.match(
+      n.stderr,
+      /while generating the nix-instantiate output[\s\S]*cannot coerce an integer to a string: 1/,
+    );
   });
 });
