@@ -1,5 +1,13 @@
 #!/usr/bin/env node
-import { main } from "./main.ts";
+import * as nodeModule from "node:module";
+
+// Node's compile cache keeps the type-stripped and compiled modules loaded from here on (this
+// file is stripped before it can run), so later starts skip most of that work.
+try {
+  nodeModule.enableCompileCache?.();
+} catch {}
+
+const { main } = await import("./main.ts");
 
 // EPIPE (e.g. `tvix nar dump x | head`) is a normal end of output, not an error.
 process.stdout.on("error", (e: NodeJS.ErrnoException) => {
