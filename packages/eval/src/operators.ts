@@ -244,39 +244,59 @@ export function updateAttrs(a: NixAttrs, b: NixAttrs): NixAttrs {
       return new NixAttrs(ak, vals, pos);
     }
   }
-  const keys: string[] = [];
-  const vals: Slot[] = [];
-  const withPos = a.pos !== null || b.pos !== null;
-  const pos: (Pos | undefined)[] | null = withPos ? [] : null;
+  // Size of the result first, so that its arrays are allocated once at their exact size; when
+  // it has exactly a's or b's names, their keys array is shared.
+  let n = 0;
   let i = 0;
   let j = 0;
+  while (i < na && j < nb) {
+    const x = ak[i];
+    const y = bk[j];
+    if (x < y) i++;
+    else {
+      if (x === y) i++;
+      j++;
+    }
+    n++;
+  }
+  n += na - i + (nb - j);
   const av = a.values;
   const bv = b.values;
+  if (n === nb) return new NixAttrs(bk, bv, b.pos);
+  const keys: string[] = n === na ? (ak as string[]) : new Array(n);
+  const shared = n === na;
+  const vals: Slot[] = new Array(n);
+  const withPos = a.pos !== null || b.pos !== null;
+  const pos: (Pos | undefined)[] | null = withPos ? new Array(n) : null;
+  i = 0;
+  j = 0;
+  let k = 0;
   while (i < na && j < nb) {
     const x = ak[i];
     const y = bk[j];
     if (x < y) {
-      keys.push(x);
-      vals.push(av[i]);
-      if (pos) pos.push(a.pos?.[i]);
+      if (!shared) keys[k] = x;
+      vals[k] = av[i];
+      if (pos) pos[k] = a.pos?.[i];
       i++;
     } else {
-      keys.push(y);
-      vals.push(bv[j]);
-      if (pos) pos.push(b.pos?.[j]);
+      if (!shared) keys[k] = y;
+      vals[k] = bv[j];
+      if (pos) pos[k] = b.pos?.[j];
       j++;
       if (x === y) i++;
     }
+    k++;
   }
-  for (; i < na; i++) {
-    keys.push(ak[i]);
-    vals.push(av[i]);
-    if (pos) pos.push(a.pos?.[i]);
+  for (; i < na; i++, k++) {
+    if (!shared) keys[k] = ak[i];
+    vals[k] = av[i];
+    if (pos) pos[k] = a.pos?.[i];
   }
-  for (; j < nb; j++) {
-    keys.push(bk[j]);
-    vals.push(bv[j]);
-    if (pos) pos.push(b.pos?.[j]);
+  for (; j < nb; j++, k++) {
+    if (!shared) keys[k] = bk[j];
+    vals[k] = bv[j];
+    if (pos) pos[k] = b.pos?.[j];
   }
   return new NixAttrs(keys, vals, pos);
 }
