@@ -33,7 +33,7 @@ export * as fixtures from "./fixtures.ts";
 export * from "./from-url.ts";
 export * from "./grpc/blob-client.ts";
 export * from "./grpc/directory-client.ts";
-export { toConnectError } from "./grpc/errors.ts";
+export { kindOfCode, toConnectError } from "./grpc/errors.ts";
 export * from "./grpc/server.ts";
 export * from "./grpc/transport.ts";
 export * from "./import/archive.ts";

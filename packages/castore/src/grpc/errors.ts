@@ -18,7 +18,8 @@ export function toConnectError(e: unknown): ConnectError {
   return new ConnectError(message, grpcCodeOf(e) as Code, undefined, undefined, e);
 }
 
-function kindOfCode(code: Code): ServiceErrorKind {
+/** The service error kind a gRPC status code stands for (the inverse of `grpcCodeOf`). */
+export function kindOfCode(code: Code): ServiceErrorKind {
   switch (code) {
     case Code.InvalidArgument:
     case Code.FailedPrecondition:

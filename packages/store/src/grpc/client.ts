@@ -6,7 +6,7 @@
  */
 import { create } from "@bufbuild/protobuf";
 import { type Client, Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
-import type { Node } from "@tvix-ts/castore";
+import { kindOfCode, type Node } from "@tvix-ts/castore";
 import { PathInfoError, PathInfoServiceError } from "../errors.ts";
 import {
   GetPathInfoRequestSchema,
@@ -18,24 +18,10 @@ import { anonymousNodeToMsg, pathInfoFromProto, pathInfoToProto } from "../path-
 import { checkDigest } from "../pathinfo/digest.ts";
 import type { NarCalculation, NarCalculationService, PathInfoService } from "../pathinfo/types.ts";
 
-function kindOf(code: Code): "invalid-request" | "integrity" | "unsupported" | "backend" {
-  switch (code) {
-    case Code.InvalidArgument:
-    case Code.FailedPrecondition:
-      return "invalid-request";
-    case Code.DataLoss:
-      return "integrity";
-    case Code.Unimplemented:
-      return "unsupported";
-    default:
-      return "backend";
-  }
-}
-
 function errorFrom(e: unknown): PathInfoServiceError {
   if (e instanceof PathInfoServiceError) return e;
   const ce = ConnectError.from(e);
-  return new PathInfoServiceError(kindOf(ce.code), `grpc: ${ce.rawMessage}`, { cause: e });
+  return new PathInfoServiceError(kindOfCode(ce.code), `grpc: ${ce.rawMessage}`, { cause: e });
 }
 
 function validated(msg: Parameters<typeof pathInfoFromProto>[0]): PathInfo {
