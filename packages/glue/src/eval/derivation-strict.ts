@@ -174,7 +174,7 @@ export function derivationStrict(session: GlueSession, args: NixAttrs): Value {
       op: "persistText",
       storePath: fin.drvPath,
       name: `${name}.drv`,
-      contents: Buffer.from(fin.aterm).toString("latin1"),
+      contents: fin.atermString,
       refs: derivationReferences(drv),
     });
 

@@ -1,4 +1,5 @@
 import { cryptoProvider } from "#crypto";
+import { utf8Encode } from "../bytes.ts";
 import type { HashAlgo, Hasher } from "./provider.ts";
 
 export type { CryptoProvider, HashAlgo, Hasher } from "./provider.ts";
@@ -10,7 +11,24 @@ export function createHasher(algo: HashAlgo): Hasher {
 
 /** One-shot digest of `data`. */
 export function digest(algo: HashAlgo, ...data: Uint8Array[]): Uint8Array {
+  if (data.length === 1 && cryptoProvider.digest !== undefined)
+    return cryptoProvider.digest(algo, data[0]!);
   const h = cryptoProvider.createHasher(algo);
   for (const d of data) h.update(d);
   return h.digest();
+}
+
+/** One-shot digest of a byte string (code units 0..255, one byte each). */
+export function digestByteString(algo: HashAlgo, s: string): Uint8Array {
+  if (cryptoProvider.digestByteString !== undefined)
+    return cryptoProvider.digestByteString(algo, s);
+  const b = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
+  return digest(algo, b);
+}
+
+/** One-shot digest of the UTF-8 encoding of `s`. */
+export function digestUtf8(algo: HashAlgo, s: string): Uint8Array {
+  if (cryptoProvider.digestUtf8 !== undefined) return cryptoProvider.digestUtf8(algo, s);
+  return digest(algo, utf8Encode(s));
 }

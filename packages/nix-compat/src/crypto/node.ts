@@ -1,4 +1,4 @@
-import { createHash, createPrivateKey, createPublicKey, sign, verify } from "node:crypto";
+import { createHash, createPrivateKey, createPublicKey, hash, sign, verify } from "node:crypto";
 import type { CryptoProvider, HashAlgo, Hasher } from "./provider.ts";
 import { passesStrictChecks } from "./strict.ts";
 
@@ -28,6 +28,17 @@ export const cryptoProvider: CryptoProvider = {
         return toU8(h.digest());
       },
     };
+  },
+  digest(algo, data) {
+    // crypto.hash (one-shot) skips the Hash object that createHash allocates per call.
+    return toU8(hash(algo, data, "buffer"));
+  },
+  digestByteString(algo, s) {
+    // latin1 is the byte string's own encoding (a copy of a one-byte string's characters).
+    return toU8(hash(algo, Buffer.from(s, "latin1"), "buffer"));
+  },
+  digestUtf8(algo, s) {
+    return toU8(hash(algo, s, "buffer"));
   },
   ed25519PublicKey(seed) {
     const jwk = createPublicKey(privateKey(seed)).export({ format: "jwk" });

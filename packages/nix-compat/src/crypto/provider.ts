@@ -13,6 +13,15 @@ export interface Hasher {
 export interface CryptoProvider {
   readonly name: string;
   createHasher(algo: HashAlgo): Hasher;
+  /** One-shot digest of `data` (optional: hosts with a cheaper path than a Hasher). */
+  digest?(algo: HashAlgo, data: Uint8Array): Uint8Array;
+  /**
+   * One-shot digest of a byte string (code units 0..255, one byte each), without the caller
+   * encoding it first (optional).
+   */
+  digestByteString?(algo: HashAlgo, s: string): Uint8Array;
+  /** One-shot digest of the UTF-8 encoding of `s` (optional). */
+  digestUtf8?(algo: HashAlgo, s: string): Uint8Array;
   /** Public key of a 32-byte Ed25519 seed. */
   ed25519PublicKey(seed: Uint8Array): Uint8Array;
   /** Deterministic Ed25519 signature (64 bytes) of `message` with a 32-byte seed. */

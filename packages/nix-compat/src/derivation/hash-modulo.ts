@@ -12,10 +12,9 @@
  * that is the hash its own output paths are computed from. Dependants need the unmasked hash
  * of the final derivation (`finalizeDerivation` returns it).
  */
-import { toHex, utf8Encode } from "../bytes.ts";
-import { digest } from "../crypto/index.ts";
+import { toHex } from "../bytes.ts";
+import { digestByteString, digestUtf8 } from "../crypto/index.ts";
 import { atermHead, atermInputDrvs, atermTail } from "./aterm-print.ts";
-import { byteStringToBytes } from "./byte-string.ts";
 import { type Derivation, DerivationError, methodAlgoString } from "./model.ts";
 
 /** The hash modulo of a derivation as its dependants see it. */
@@ -44,7 +43,7 @@ export function fixedOutputHashModulo(drv: Derivation): Uint8Array | undefined {
     );
   }
   const s = `fixed:out:${methodAlgoString(o.ca.method, o.ca.hash.algo)}:${o.ca.hash.toHex()}:${o.path}`;
-  return digest("sha256", utf8Encode(s));
+  return digestUtf8("sha256", s);
 }
 
 /**
@@ -114,7 +113,7 @@ export function tryHashDerivationModulo(
   if (hasDeferredOutputKind(drv)) return "deferred";
   const aterm = derivationModuloAterm(drv, lookup, opts);
   if (aterm === "deferred") return "deferred";
-  return digest("sha256", byteStringToBytes(aterm));
+  return digestByteString("sha256", aterm);
 }
 
 /** hashDerivationModulo; throws `DerivationError` (`deferred`) when it is not known yet. */

@@ -3,7 +3,7 @@
  * built the derivation's env, outputs and inputs (spec §5.7).
  */
 import { utf8Encode } from "../bytes.ts";
-import { digest } from "../crypto/index.ts";
+import { digest, digestByteString } from "../crypto/index.ts";
 import { encode as nb32Encode } from "../nixbase32.ts";
 import {
   hashPlaceholder,
@@ -62,7 +62,12 @@ export function derivationPathOfAterm(aterm: Uint8Array, drv: Derivation, name: 
 
 /** Store path of the `.drv` file of `drv` (text path of its ATerm, references = its inputs). */
 export function derivationPath(drv: Derivation, name: string): string {
-  return derivationPathOfAterm(byteStringToBytes(printDerivationString(drv)), drv, name);
+  validateDerivationName(name);
+  return makeTextPathFromHash(
+    `${name}.drv`,
+    digestByteString("sha256", printDerivationString(drv)),
+    derivationReferences(drv),
+  ).toAbsolutePath();
 }
 
 /**
@@ -83,7 +88,9 @@ export interface FinalizedDerivation {
   /** The `.drv` store path. */
   drvPath: string;
   /** The `.drv` file contents. */
-  aterm: Uint8Array;
+  readonly aterm: Uint8Array;
+  /** The `.drv` file contents as a byte string (code units 0..255). */
+  atermString: string;
   /** Output name → path (absent for deferred, floating and impure outputs). */
   outputPaths: Map<string, string>;
   /** The (unmasked) hash modulo, to register for dependants' `HashModuloLookup`. */
@@ -149,10 +156,7 @@ export function finalizeDerivation(
     // Outputs and their env vars are blank now: this prints the masked form.
     moduloInputs = moduloInputDrvs(drv, lookup);
     if (moduloInputs !== "deferred") {
-      const h = digest(
-        "sha256",
-        byteStringToBytes(`${atermHead(drv)},${moduloInputs}${atermTail(drv)}`),
-      );
+      const h = digestByteString("sha256", `${atermHead(drv)},${moduloInputs}${atermTail(drv)}`);
       for (const o of names) {
         let path: string;
         try {
@@ -173,11 +177,26 @@ export function finalizeDerivation(
   validateDerivation(drv, { requireOutputPaths: false });
   const head = atermHead(drv);
   const tail = atermTail(drv);
-  const aterm = byteStringToBytes(`${head},${atermInputDrvs(drv.inputDrvs)}${tail}`);
-  const drvPath = derivationPathOfAterm(aterm, drv, name);
+  const atermString = `${head},${atermInputDrvs(drv.inputDrvs)}${tail}`;
+  const drvPath = makeTextPathFromHash(
+    `${name}.drv`,
+    digestByteString("sha256", atermString),
+    derivationReferences(drv),
+  ).toAbsolutePath();
   let hashModulo: InputHashModulo;
   if (kind === "fixed") hashModulo = fixedOutputHashModulo(drv)!;
   else if (moduloInputs === undefined || moduloInputs === "deferred") hashModulo = "deferred";
-  else hashModulo = digest("sha256", byteStringToBytes(`${head},${moduloInputs}${tail}`));
-  return { drvPath, aterm, outputPaths, hashModulo };
+  else hashModulo = digestByteString("sha256", `${head},${moduloInputs}${tail}`);
+  let aterm: Uint8Array | undefined;
+  return {
+    drvPath,
+    atermString,
+    // Encoded on demand: evaluations that do not persist never need the bytes.
+    get aterm() {
+      aterm ??= byteStringToBytes(atermString);
+      return aterm;
+    },
+    outputPaths,
+    hashModulo,
+  };
 }

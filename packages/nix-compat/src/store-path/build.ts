@@ -1,5 +1,5 @@
 import { utf8Encode } from "../bytes.ts";
-import { digest } from "../crypto/index.ts";
+import { digest, digestUtf8 } from "../crypto/index.ts";
 import { ContentAddress } from "../hash/content-address.ts";
 import { NixHash } from "../hash/nix-hash.ts";
 import { encode as nb32Encode } from "../nixbase32.ts";
@@ -24,7 +24,7 @@ export function makeStorePath(
 ): StorePath {
   const inner = new NixHash("sha256", innerSha256);
   const fingerprint = `${type}:sha256:${inner.toHex()}:${storeDir}:${name}`;
-  return new StorePath(compressHash(digest("sha256", utf8Encode(fingerprint)), DIGEST_SIZE), name);
+  return new StorePath(compressHash(digestUtf8("sha256", fingerprint), DIGEST_SIZE), name);
 }
 
 function sortedRefs(references: Iterable<string>): string[] {
