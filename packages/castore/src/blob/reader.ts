@@ -99,13 +99,30 @@ export class PartsReader extends PositionedReader {
 /** Fetches one chunk's bytes, or undefined if the chunk is missing. */
 export type ChunkFetcher = (digest: B3Digest) => Promise<Uint8Array | undefined>;
 
+export interface ChunkedReaderOptions {
+  /**
+   * Chunks fetched ahead of the position while reading sequentially (default 0: each chunk is
+   * fetched when the position reaches it). Each prefetched chunk is still checked by `fetch`
+   * (and here, against its indexed size) before any of its bytes are handed out; a failed
+   * prefetch surfaces only when the position reaches that chunk.
+   */
+  readonly readAhead?: number;
+}
+
 export class ChunkedReader extends PositionedReader {
   readonly #chunks: readonly ChunkMeta[];
   readonly #starts: number[];
   readonly #fetch: ChunkFetcher;
+  readonly #readAhead: number;
+  /** Fetches started ahead of the position, by chunk index (at most `readAhead`). */
+  readonly #ahead = new Map<number, Promise<Uint8Array | undefined>>();
   #cached: { index: number; data: Uint8Array } | undefined;
 
-  constructor(chunks: readonly ChunkMeta[], fetch: ChunkFetcher) {
+  constructor(
+    chunks: readonly ChunkMeta[],
+    fetch: ChunkFetcher,
+    options: ChunkedReaderOptions = {},
+  ) {
     let total = 0;
     const starts: number[] = [];
     for (const c of chunks) {
@@ -116,6 +133,7 @@ export class ChunkedReader extends PositionedReader {
     this.#chunks = chunks;
     this.#starts = starts;
     this.#fetch = fetch;
+    this.#readAhead = options.readAhead ?? 0;
   }
 
   /** Binary search for the chunk covering `pos`. */
@@ -130,22 +148,66 @@ export class ChunkedReader extends PositionedReader {
     return lo;
   }
 
+  /** Chunk `i`'s bytes: a prefetched result if there is one, else a fetch now. */
+  #take(i: number): Promise<Uint8Array | undefined> {
+    const p = this.#ahead.get(i);
+    if (p) {
+      this.#ahead.delete(i);
+      return p;
+    }
+    return this.#fetch(this.#chunks[i]!.digest);
+  }
+
+  /** Keeps chunks i+1..i+readAhead in flight; forgets prefetches outside that window. */
+  #prefetch(i: number): void {
+    for (const k of this.#ahead.keys())
+      if (k <= i || k > i + this.#readAhead) this.#ahead.delete(k);
+    const last = Math.min(i + this.#readAhead, this.#chunks.length - 1);
+    for (let k = i + 1; k <= last; k++) {
+      if (this.#ahead.has(k)) continue;
+      const p = this.#fetch(this.#chunks[k]!.digest);
+      p.catch(() => {}); // reported when the position reaches chunk k (or never, if it does not)
+      this.#ahead.set(k, p);
+    }
+  }
+
+  async #load(i: number): Promise<Uint8Array> {
+    if (this.#cached?.index === i) return this.#cached.data;
+    const sequential = this.#cached ? this.#cached.index + 1 === i : i === 0;
+    const pending = this.#take(i);
+    if (this.#readAhead > 0 && sequential) this.#prefetch(i);
+    else this.#ahead.clear();
+    const meta = this.#chunks[i]!;
+    const data = await pending;
+    if (!data) throw new BlobServiceError("integrity", `chunk ${i} of blob not found`);
+    if (data.length !== meta.size) {
+      throw new BlobServiceError(
+        "integrity",
+        `chunk ${i} has ${data.length} bytes, index says ${meta.size}`,
+      );
+    }
+    this.#cached = { index: i, data };
+    return data;
+  }
+
   protected async readAt(pos: number, len: number): Promise<Uint8Array> {
     const i = this.#indexOf(pos);
-    if (this.#cached?.index !== i) {
-      const meta = this.#chunks[i]!;
-      const data = await this.#fetch(meta.digest);
-      if (!data) throw new BlobServiceError("integrity", `chunk ${i} of blob not found`);
-      if (data.length !== meta.size) {
-        throw new BlobServiceError(
-          "integrity",
-          `chunk ${i} has ${data.length} bytes, index says ${meta.size}`,
-        );
-      }
-      this.#cached = { index: i, data };
-    }
+    const data = await this.#load(i);
     const off = pos - this.#starts[i]!;
-    return this.#cached.data.subarray(off, Math.min(off + len, this.#cached.data.length));
+    return data.subarray(off, Math.min(off + len, data.length));
+  }
+
+  /** Streams the rest of each chunk as one piece (a view, no copy). */
+  override async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    for (;;) {
+      const piece = await this.read(Number.MAX_SAFE_INTEGER);
+      if (piece.length === 0) return;
+      yield piece;
+    }
+  }
+
+  override async close(): Promise<void> {
+    this.#ahead.clear();
   }
 }
 
