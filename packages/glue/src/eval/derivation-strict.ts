@@ -24,7 +24,6 @@ import {
   type ContentAddressMethod,
   type Derivation,
   DerivationError,
-  derivationReferences,
   finalizeDerivation,
   newDerivation,
 } from "@tvix-ts/nix-compat";
@@ -166,7 +165,7 @@ export function derivationStrict(session: GlueSession, args: NixAttrs): Value {
     outputs,
     outputPaths: fin.outputPaths,
     hashModulo: fin.hashModulo,
-    references: derivationReferences(drv),
+    references: fin.references,
     aterm: session.persist ? fin.aterm : undefined,
   });
   if (session.persist && session.link !== undefined)
@@ -175,7 +174,7 @@ export function derivationStrict(session: GlueSession, args: NixAttrs): Value {
       storePath: fin.drvPath,
       name: `${name}.drv`,
       contents: fin.atermString,
-      refs: derivationReferences(drv),
+      refs: fin.references,
     });
 
   if (drv.builder === "builtin:fetchurl") registerBuiltinFetchurl(session, drv, name);

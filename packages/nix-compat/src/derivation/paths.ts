@@ -95,6 +95,8 @@ export interface FinalizedDerivation {
   outputPaths: Map<string, string>;
   /** The (unmasked) hash modulo, to register for dependants' `HashModuloLookup`. */
   hashModulo: InputHashModulo;
+  /** Sorted references of the `.drv` file (`derivationReferences`). */
+  references: string[];
 }
 
 /**
@@ -178,10 +180,11 @@ export function finalizeDerivation(
   const head = atermHead(drv);
   const tail = atermTail(drv);
   const atermString = `${head},${atermInputDrvs(drv.inputDrvs)}${tail}`;
+  const references = derivationReferences(drv);
   const drvPath = makeTextPathFromHash(
     `${name}.drv`,
     digestByteString("sha256", atermString),
-    derivationReferences(drv),
+    references,
   ).toAbsolutePath();
   let hashModulo: InputHashModulo;
   if (kind === "fixed") hashModulo = fixedOutputHashModulo(drv)!;
@@ -198,5 +201,6 @@ export function finalizeDerivation(
     },
     outputPaths,
     hashModulo,
+    references,
   };
 }

@@ -72,7 +72,13 @@ export class StorePath {
   /** The 32-character nixbase32 hash part. */
   readonly hashPart: string;
 
-  constructor(digest: Uint8Array, name: string, opts: NameValidationOptions = {}) {
+  /** `hashPart`, when given, must be nixbase32 of `digest` (parsing has it already). */
+  constructor(
+    digest: Uint8Array,
+    name: string,
+    opts: NameValidationOptions = {},
+    hashPart?: string,
+  ) {
     if (digest.length !== DIGEST_SIZE) {
       throw new StorePathError(
         "invalid-digest",
@@ -82,7 +88,7 @@ export class StorePath {
     validateName(name, opts);
     this.digest = digest;
     this.name = name;
-    this.hashPart = nb32Encode(digest);
+    this.hashPart = hashPart ?? nb32Encode(digest);
   }
 
   /** `<hash>-<name>` */
@@ -127,7 +133,12 @@ export function parseStorePathBaseName(s: string, opts: NameValidationOptions = 
   if (s[ENCODED_DIGEST_SIZE] !== "-") {
     throw new StorePathError("missing-dash", `store path '${s}' lacks a '-' after the hash`);
   }
-  return new StorePath(digest, s.slice(ENCODED_DIGEST_SIZE + 1), opts);
+  return new StorePath(
+    digest,
+    s.slice(ENCODED_DIGEST_SIZE + 1),
+    opts,
+    s.slice(0, ENCODED_DIGEST_SIZE),
+  );
 }
 
 /** Parses `/nix/store/<hash>-<name>`. */
