@@ -21,6 +21,7 @@ import type { ObjectStore } from "../objectstore/types.ts";
 import { shardedKey } from "../objectstore/types.ts";
 import { zstdFrame } from "../objectstore/zstd.ts";
 import { zstdDecompressFresh, zstdDecompressObject } from "../objectstore/zstd-read.ts";
+import { chunkReadPool, UNAVAILABLE } from "./chunk-pool.ts";
 import { chunkSizesFor, DEFAULT_AVG_CHUNK_SIZE, StreamChunker } from "./fastcdc.ts";
 import { BytesReader, ChunkedReader } from "./reader.ts";
 import type {
@@ -81,8 +82,37 @@ export class ObjectStoreBlobService implements BlobService {
     return undefined;
   }
 
-  /** A chunk's bytes, verified against its digest. */
+  /** A chunk's bytes, verified against its digest (in the chunk worker when possible). */
   async #readChunk(digest: B3Digest): Promise<Uint8Array | undefined> {
+    const pool = this.#store.localPath ? chunkReadPool() : undefined;
+    if (pool) {
+      const reply = await pool.read(this.#store.localPath!(chunkKey(digest)), digest);
+      if (reply !== UNAVAILABLE) {
+        switch (reply.kind) {
+          case "ok":
+            return reply.data;
+          case "missing":
+            return undefined;
+          case "not-zstd":
+            throw new BlobServiceError(
+              "integrity",
+              `chunk ${digestToString(digest)} is not valid zstd: ${reply.message}`,
+            );
+          case "invalid":
+            throw new BlobServiceError(
+              "integrity",
+              `chunk ${digestToString(digest)} contents invalid`,
+            );
+          case "io":
+            throw new BlobServiceError("backend", `object store: ${reply.message}`);
+        }
+      }
+    }
+    return this.#readChunkHere(digest);
+  }
+
+  /** `#readChunk` on this thread. */
+  async #readChunkHere(digest: B3Digest): Promise<Uint8Array | undefined> {
     const stored = await backend(() => this.#store.get(chunkKey(digest)));
     if (!stored) return undefined;
     let data: Uint8Array;

@@ -44,6 +44,10 @@ export class FileObjectStore implements ObjectStore {
     return this.#ready;
   }
 
+  localPath(key: string): string {
+    return this.#path(key);
+  }
+
   #path(key: string): string {
     checkKey(key);
     if (key.split("/")[0] === TMP) throw new Error(`invalid object key: ${key}`);

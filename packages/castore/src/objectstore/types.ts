@@ -10,6 +10,8 @@ export interface ObjectStore {
   /** Stores an object; readers see either nothing or all of `data`. */
   put(key: string, data: Uint8Array): Promise<void>;
   delete(key: string): Promise<void>;
+  /** The file holding the object, for stores that keep objects as local files. */
+  localPath?(key: string): string;
 }
 
 /** Keys are relative `/`-separated paths without empty, `.` or `..` segments. */

@@ -264,11 +264,16 @@ async function readChunk(blobs: BlobService, digest: B3Digest, size: number, pat
     );
   }
   try {
+    // Asking for the whole size gets a chunk held in one buffer back as it is (a view, not a
+    // copy of 64 KiB pieces).
     const parts: Uint8Array[] = [];
     let n = 0;
-    for await (const p of r) {
+    for (;;) {
+      const p = await r.read(Math.max(size - n, 1));
+      if (p.length === 0) break;
       parts.push(p);
       n += p.length;
+      if (n > size) break;
     }
     if (n !== size) {
       throw new NarRenderError(

@@ -1,0 +1,74 @@
+/**
+ * Chunk reads off the main thread for `objectstore+file://`: a worker reads each chunk file,
+ * decompresses and BLAKE3-verifies it (chunk-worker.ts) and transfers the verified bytes back,
+ * so the main thread only streams them. One worker: on two cores the other belongs to the main
+ * thread (and the kernel sending the bytes). When the worker cannot start or dies, `read`
+ * returns `unavailable` and the caller reads on the main thread as before.
+ */
+import { Worker } from "node:worker_threads";
+import type { ChunkReply, ChunkRequest } from "./chunk-worker.ts";
+
+export const UNAVAILABLE: unique symbol = Symbol("unavailable");
+
+interface Pending {
+  resolve(reply: ChunkReply | typeof UNAVAILABLE): void;
+}
+
+class ChunkReadPool {
+  #worker: Worker | undefined;
+  #broken = false;
+  #next = 0;
+  readonly #pending = new Map<number, Pending>();
+
+  #start(): Worker | undefined {
+    if (this.#broken) return undefined;
+    if (this.#worker) return this.#worker;
+    try {
+      const w = new Worker(new URL("./chunk-worker.ts", import.meta.url));
+      w.on("message", (reply: ChunkReply) => {
+        const p = this.#pending.get(reply.id);
+        if (!p) return;
+        this.#pending.delete(reply.id);
+        if (this.#pending.size === 0) w.unref();
+        p.resolve(reply);
+      });
+      const fail = () => {
+        this.#broken = true;
+        this.#worker = undefined;
+        const all = [...this.#pending.values()];
+        this.#pending.clear();
+        for (const p of all) p.resolve(UNAVAILABLE);
+      };
+      w.on("error", fail);
+      w.on("exit", fail);
+      w.unref();
+      this.#worker = w;
+      return w;
+    } catch {
+      this.#broken = true;
+      return undefined;
+    }
+  }
+
+  read(path: string, digest: Uint8Array): Promise<ChunkReply | typeof UNAVAILABLE> {
+    const w = this.#start();
+    if (!w) return Promise.resolve(UNAVAILABLE);
+    const id = this.#next++;
+    return new Promise((resolve) => {
+      // Referenced while a read is pending, so the process waits for the answer.
+      if (this.#pending.size === 0) w.ref();
+      this.#pending.set(id, { resolve });
+      const req: ChunkRequest = { id, path, digest };
+      w.postMessage(req);
+    });
+  }
+}
+
+let shared: ChunkReadPool | undefined;
+
+/** The process-wide pool (disabled with TVIX_CHUNK_WORKER=0). */
+export function chunkReadPool(): ChunkReadPool | undefined {
+  if (process.env.TVIX_CHUNK_WORKER === "0") return undefined;
+  shared ??= new ChunkReadPool();
+  return shared;
+}
