@@ -104,14 +104,39 @@ export function atermInputDrvs(inputDrvs: ReadonlyMap<string, ReadonlySet<string
 }
 
 export function atermTail(drv: Derivation, masked = false): string {
-  const env: string[] = [];
-  for (const key of sortedKeys(drv.env)) {
+  return joinAtermTail(atermTailParts(drv, masked));
+}
+
+/**
+ * The tail in pieces: everything before the env, each env entry `(key,value)` and the sorted
+ * keys, so that entries can be replaced (output paths filled in) without printing the rest again.
+ */
+export interface AtermTailParts {
+  readonly before: string;
+  readonly keys: readonly string[];
+  readonly entries: string[];
+}
+
+export function atermTailParts(drv: Derivation, masked = false): AtermTailParts {
+  const keys = sortedKeys(drv.env);
+  const entries = new Array<string>(keys.length);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
     const value = masked && drv.outputs.has(key) ? "" : drv.env.get(key)!;
-    env.push(`(${atermEscaped(key)},${atermEscaped(value)})`);
+    entries[i] = atermEnvEntry(key, value);
   }
-  return `,[${sortedKeys(drv.inputSrcs).map(raw).join(",")}],${raw(drv.system)},${atermEscaped(
+  const before = `,[${sortedKeys(drv.inputSrcs).map(raw).join(",")}],${raw(drv.system)},${atermEscaped(
     drv.builder,
-  )},[${drv.args.map(atermEscaped).join(",")}],[${env.join(",")}])`;
+  )},[${drv.args.map(atermEscaped).join(",")}],[`;
+  return { before, keys, entries };
+}
+
+export function atermEnvEntry(key: string, value: string): string {
+  return `(${atermEscaped(key)},${atermEscaped(value)})`;
+}
+
+export function joinAtermTail(parts: AtermTailParts): string {
+  return `${parts.before}${parts.entries.join(",")}])`;
 }
 
 /** The ATerm as a byte string (code units 0..255). */

@@ -12,7 +12,16 @@ import {
   makeTextPathFromHash,
 } from "../store-path/build.ts";
 import { MAX_NAME_LENGTH, parseAbsoluteStorePath, validateName } from "../store-path/store-path.ts";
-import { atermHead, atermInputDrvs, atermTail, printDerivationString } from "./aterm-print.ts";
+import {
+  type AtermTailParts,
+  atermEnvEntry,
+  atermHead,
+  atermInputDrvs,
+  atermTail,
+  atermTailParts,
+  joinAtermTail,
+  printDerivationString,
+} from "./aterm-print.ts";
 import { byteStringToBytes } from "./byte-string.ts";
 import {
   fixedOutputHashModulo,
@@ -131,6 +140,7 @@ export function finalizeDerivation(
   }
   const kind = [...kinds][0]!;
   let moduloInputs: string | undefined;
+  let tailParts: AtermTailParts | undefined;
 
   if (kind === "fixed") {
     const o = drv.outputs.get("out");
@@ -157,8 +167,12 @@ export function finalizeDerivation(
     }
     // Outputs and their env vars are blank now: this prints the masked form.
     moduloInputs = moduloInputDrvs(drv, lookup);
+    tailParts = atermTailParts(drv);
     if (moduloInputs !== "deferred") {
-      const h = digestByteString("sha256", `${atermHead(drv)},${moduloInputs}${atermTail(drv)}`);
+      const h = digestByteString(
+        "sha256",
+        `${atermHead(drv)},${moduloInputs}${joinAtermTail(tailParts)}`,
+      );
       for (const o of names) {
         let path: string;
         try {
@@ -170,6 +184,8 @@ export function finalizeDerivation(
         drv.outputs.set(o, out);
         drv.env.set(o, path);
         outputPaths.set(o, path);
+        // The same env entry, now with the path (keys are unique, outputs are few).
+        tailParts.entries[tailParts.keys.indexOf(o)] = atermEnvEntry(o, path);
       }
     }
   } else {
@@ -178,7 +194,7 @@ export function finalizeDerivation(
 
   validateDerivation(drv, { requireOutputPaths: false });
   const head = atermHead(drv);
-  const tail = atermTail(drv);
+  const tail = tailParts === undefined ? atermTail(drv) : joinAtermTail(tailParts);
   const atermString = `${head},${atermInputDrvs(drv.inputDrvs)}${tail}`;
   const references = derivationReferences(drv);
   const drvPath = makeTextPathFromHash(
