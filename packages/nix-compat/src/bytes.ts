@@ -79,9 +79,12 @@ export function compareStrings(a: string, b: string): number {
 
 const HEX = "0123456789abcdef";
 
+/** The two hex digits of each byte value. */
+const HEX_PAIRS: string[] = Array.from({ length: 256 }, (_, i) => HEX[i >> 4]! + HEX[i & 15]!);
+
 export function toHex(b: Uint8Array): string {
   let s = "";
-  for (let i = 0; i < b.length; i++) s += HEX[b[i]! >> 4]! + HEX[b[i]! & 15]!;
+  for (let i = 0; i < b.length; i++) s += HEX_PAIRS[b[i]!]!;
   return s;
 }
 

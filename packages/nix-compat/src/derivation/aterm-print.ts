@@ -97,7 +97,13 @@ export function atermHead(drv: Derivation, masked = false): string {
 export function atermInputDrvs(inputDrvs: ReadonlyMap<string, ReadonlySet<string>>): string {
   const ins: string[] = [];
   for (const path of sortedKeys(inputDrvs)) {
-    const names = [...inputDrvs.get(path)!].sort(compareByteStrings);
+    const set = inputDrvs.get(path)!;
+    if (set.size === 1) {
+      // The common case: one output (no array to sort).
+      for (const n of set) ins.push(`("${path}",["${n}"])`);
+      continue;
+    }
+    const names = [...set].sort(compareByteStrings);
     ins.push(`(${raw(path)},[${names.map(raw).join(",")}])`);
   }
   return `[${ins.join(",")}]`;

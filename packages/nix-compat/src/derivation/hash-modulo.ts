@@ -15,7 +15,7 @@
 import { toHex } from "../bytes.ts";
 import { digestByteString, digestUtf8 } from "../crypto/index.ts";
 import { atermHead, atermInputDrvs, atermTail } from "./aterm-print.ts";
-import { type Derivation, DerivationError, methodAlgoString } from "./model.ts";
+import { compareByteStrings, type Derivation, DerivationError, methodAlgoString } from "./model.ts";
 
 /** The hash modulo of a derivation as its dependants see it. */
 export type InputHashModulo = Uint8Array | "deferred";
@@ -51,7 +51,8 @@ export function fixedOutputHashModulo(drv: Derivation): Uint8Array | undefined {
  * hex of its hash modulo (output sets of equal hashes merged), or "deferred".
  */
 export function moduloInputDrvs(drv: Derivation, lookup: HashModuloLookup): string | "deferred" {
-  const replaced = new Map<string, Set<string>>();
+  const hexes: string[] = [];
+  const outputs: ReadonlySet<string>[] = [];
   let deferred = false;
   for (const [path, outs] of drv.inputDrvs) {
     const h = lookup(path);
@@ -65,15 +66,19 @@ export function moduloInputDrvs(drv: Derivation, lookup: HashModuloLookup): stri
       deferred = true;
       continue;
     }
-    const key = toHex(h);
-    let set = replaced.get(key);
-    if (set === undefined) {
-      set = new Set();
-      replaced.set(key, set);
-    }
-    for (const o of outs) set.add(o);
+    hexes.push(toHex(h));
+    outputs.push(outs);
   }
-  return deferred ? "deferred" : atermInputDrvs(replaced);
+  if (deferred) return "deferred";
+  // Sorted by hash; inputs with equal hashes (interchangeable fixed outputs) merged.
+  const order = hexes.map((_, i) => i).sort((a, b) => compareByteStrings(hexes[a]!, hexes[b]!));
+  const merged = new Map<string, ReadonlySet<string>>();
+  for (const i of order) {
+    const key = hexes[i]!;
+    const prev = merged.get(key);
+    merged.set(key, prev === undefined ? outputs[i]! : new Set([...prev, ...outputs[i]!]));
+  }
+  return atermInputDrvs(merged);
 }
 
 /** The ATerm that is hashed, as a byte string, or "deferred". */
