@@ -38,6 +38,8 @@ describe("zstdDecompressObject", () => {
         const { data: out } = await zstdDecompressObject(frame);
         assert.deepEqual(out, new Uint8Array(zstdDecompressSync(frame)));
         assert.deepEqual(out, data);
+        const { data: moved } = await zstdDecompressObject(frame.slice(), { inPlace: true });
+        assert.deepEqual(moved, data);
       });
     }
   }

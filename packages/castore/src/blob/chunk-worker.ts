@@ -19,39 +19,56 @@ export type ChunkReply =
   | { readonly id: number; readonly kind: "missing" }
   | { readonly id: number; readonly kind: "not-zstd" | "invalid" | "io"; readonly message: string };
 
-async function handle(req: ChunkRequest): Promise<ChunkReply> {
+/** Whether `b` is the only view of its memory (its own ArrayBuffer, not a pool slice). */
+const sole = (b: Uint8Array) => b.byteOffset === 0 && b.byteLength === b.buffer.byteLength;
+
+/**
+ * The reply's buffer may move to the main thread when nothing else here views it: it is the
+ * whole of its memory (a fresh copy), or a view of the read buffer, which was ours alone.
+ */
+function transferable(data: Uint8Array, read: Uint8Array): ArrayBuffer[] {
+  if (sole(data) || (data.buffer === read.buffer && sole(read))) {
+    return [data.buffer as ArrayBuffer];
+  }
+  return [];
+}
+
+async function handle(req: ChunkRequest): Promise<{ reply: ChunkReply; transfer: ArrayBuffer[] }> {
+  const none: ArrayBuffer[] = [];
   let stored: Uint8Array;
   try {
     stored = readFileSync(req.path);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return { id: req.id, kind: "missing" };
-    return { id: req.id, kind: "io", message: (e as Error).message };
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") {
+      return { reply: { id: req.id, kind: "missing" }, transfer: none };
+    }
+    return { reply: { id: req.id, kind: "io", message: (e as Error).message }, transfer: none };
   }
   let data: Uint8Array;
   let fresh: boolean;
   try {
-    ({ data, fresh } = await zstdDecompressObject(stored));
+    // In place: `stored` is this thread's own buffer, and the retry below only runs after the
+    // zlib path, which leaves it untouched.
+    ({ data, fresh } = await zstdDecompressObject(stored, { inPlace: true }));
   } catch (e) {
-    return { id: req.id, kind: "not-zstd", message: (e as Error).message };
+    return {
+      reply: { id: req.id, kind: "not-zstd", message: (e as Error).message },
+      transfer: none,
+    };
   }
   if (!digestEquals(blake3(data), req.digest)) {
     const again = fresh ? undefined : await zstdDecompressFresh(stored).catch(() => undefined);
     if (!again || !digestEquals(blake3(again), req.digest)) {
-      return { id: req.id, kind: "invalid", message: "contents invalid" };
+      return {
+        reply: { id: req.id, kind: "invalid", message: "contents invalid" },
+        transfer: none,
+      };
     }
     data = again;
   }
-  return { id: req.id, kind: "ok", data };
+  return { reply: { id: req.id, kind: "ok", data }, transfer: transferable(data, stored) };
 }
 
 parentPort?.on("message", (req: ChunkRequest) => {
-  void handle(req).then((reply) => {
-    const transfer =
-      reply.kind === "ok" &&
-      reply.data.byteOffset === 0 &&
-      reply.data.byteLength === reply.data.buffer.byteLength
-        ? [reply.data.buffer as ArrayBuffer]
-        : [];
-    parentPort!.postMessage(reply, transfer);
-  });
+  void handle(req).then(({ reply, transfer }) => parentPort!.postMessage(reply, transfer));
 });

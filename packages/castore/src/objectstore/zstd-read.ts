@@ -149,8 +149,20 @@ function pooled(frame: Uint8Array): Promise<Uint8Array> {
   return d.decompress(frame);
 }
 
-/** The bytes of a frame made of Raw and RLE blocks only. */
-function copyBlocks(data: Uint8Array, shape: FrameShape): Uint8Array {
+/**
+ * The bytes of a frame made of Raw and RLE blocks only. With `inPlace` (the caller owns `data`
+ * and is done with it) and Raw blocks only, the blocks are moved to the front of `data` instead
+ * of into a new buffer: each block only moves left, past the headers before it.
+ */
+function copyBlocks(data: Uint8Array, shape: FrameShape, inPlace: boolean): Uint8Array {
+  if (inPlace && shape.blocks.every((b) => b.type === 0)) {
+    let o = 0;
+    for (const b of shape.blocks) {
+      data.copyWithin(o, b.start, b.start + b.size);
+      o += b.size;
+    }
+    return data.subarray(0, o);
+  }
   const out = new Uint8Array(Buffer.allocUnsafeSlow(shape.plainSize).buffer, 0, shape.plainSize);
   let o = 0;
   for (const b of shape.blocks) {
@@ -168,17 +180,19 @@ export async function zstdDecompressFresh(data: Uint8Array): Promise<Uint8Array>
 }
 
 /**
- * Decompresses a stored object. `fresh` says whether a fresh context was used (callers that
+ * Decompresses a stored object (with `inPlace`, the caller gives up `data`: the result may be
+ * a view of it). `fresh` says whether a fresh context was used (callers that
  * find the output does not match its digest retry with `zstdDecompressFresh` when it was not,
  * so a reused context can never turn a good object into an integrity error).
  */
 export async function zstdDecompressObject(
   data: Uint8Array,
+  options: { readonly inPlace?: boolean } = {},
 ): Promise<{ data: Uint8Array; fresh: boolean }> {
   const shape = frameShape(data);
   if (shape && shape.plainSize >= 0) {
     if (shape.contentSize < 0 || shape.contentSize === shape.plainSize) {
-      return { data: copyBlocks(data, shape), fresh: true };
+      return { data: copyBlocks(data, shape, options.inPlace === true), fresh: true };
     }
   } else if (shape) {
     try {
