@@ -96,47 +96,55 @@ export function derivationStrict(session: GlueSession, args: NixAttrs): Value {
     else throwEval(`invalid value '${s}' for 'outputHashMode' attribute`);
   };
 
+  // One closure per derivation (not per attribute); the trace message is built on errors only.
+  const attr = (key: string, slot: Slot): void => {
+    const v = force(slot);
+    if (ignoreNulls && v === null) return;
+    if (key === "__contentAddressed") {
+      if (runtime.forceBool(v)) experimental("ca-derivations");
+      return;
+    }
+    if (key === "__impure") {
+      if (runtime.forceBool(v)) experimental("impure-derivations");
+      return;
+    }
+    if (key === "args") {
+      for (const x of runtime.forceList(v)) drv.args.push(coerceToString(x, ctx, true, true));
+      return;
+    }
+    if (structured) {
+      if (key === "__structuredAttrs") return;
+      json.push(`${toJSON(key, new Set())}:${toJSON(v, ctx)}`);
+      if (key === "builder") drv.builder = coerceString(v, ctx);
+      else if (key === "system") drv.system = runtime.forceStringNoCtx(v);
+      else if (key === "outputHash") outputHash = runtime.forceStringNoCtx(v);
+      else if (key === "outputHashAlgo") outputHashAlgo = runtime.forceStringNoCtx(v);
+      else if (key === "outputHashMode") handleHashMode(runtime.forceStringNoCtx(v));
+      else if (key === "outputs")
+        outputs = checkOutputs(runtime.forceList(v).map((x) => runtime.forceStringNoCtx(x)));
+      return;
+    }
+    const s = coerceToString(v, ctx, true, true);
+    if (!drv.env.has(key)) drv.env.set(key, s);
+    if (key === "builder") drv.builder = s;
+    else if (key === "system") drv.system = s;
+    else if (key === "outputHash") outputHash = s;
+    else if (key === "outputHashAlgo") outputHashAlgo = s;
+    else if (key === "outputHashMode") handleHashMode(s);
+    else if (key === "outputs")
+      outputs = checkOutputs(s.split(/[ \t\n\r]+/).filter((x) => x !== ""));
+  };
   const keys = args.keys;
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i];
     if (key === "__ignoreNulls") continue;
-    traced(`while evaluating the attribute '${key}' of the derivation '${name}'`, () => {
-      const v = force(args.values[i]);
-      if (ignoreNulls && v === null) return;
-      if (key === "__contentAddressed") {
-        if (runtime.forceBool(v)) experimental("ca-derivations");
-        return;
-      }
-      if (key === "__impure") {
-        if (runtime.forceBool(v)) experimental("impure-derivations");
-        return;
-      }
-      if (key === "args") {
-        for (const x of runtime.forceList(v)) drv.args.push(coerceToString(x, ctx, true, true));
-        return;
-      }
-      if (structured) {
-        if (key === "__structuredAttrs") return;
-        json.push(`${toJSON(key, new Set())}:${toJSON(v, ctx)}`);
-        if (key === "builder") drv.builder = coerceString(v, ctx);
-        else if (key === "system") drv.system = runtime.forceStringNoCtx(v);
-        else if (key === "outputHash") outputHash = runtime.forceStringNoCtx(v);
-        else if (key === "outputHashAlgo") outputHashAlgo = runtime.forceStringNoCtx(v);
-        else if (key === "outputHashMode") handleHashMode(runtime.forceStringNoCtx(v));
-        else if (key === "outputs")
-          outputs = checkOutputs(runtime.forceList(v).map((x) => runtime.forceStringNoCtx(x)));
-        return;
-      }
-      const s = coerceToString(v, ctx, true, true);
-      if (!drv.env.has(key)) drv.env.set(key, s);
-      if (key === "builder") drv.builder = s;
-      else if (key === "system") drv.system = s;
-      else if (key === "outputHash") outputHash = s;
-      else if (key === "outputHashAlgo") outputHashAlgo = s;
-      else if (key === "outputHashMode") handleHashMode(s);
-      else if (key === "outputs")
-        outputs = checkOutputs(s.split(/[ \t\n\r]+/).filter((x) => x !== ""));
-    });
+    try {
+      attr(key, args.values[i]);
+    } catch (e) {
+      if (isNixError(e))
+        e.addTrace(`while evaluating the attribute '${key}' of the derivation '${name}'`, null);
+      throw e;
+    }
   }
   if (structured) drv.env.set("__json", `{${json.join(",")}}`);
 
