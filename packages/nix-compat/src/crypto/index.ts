@@ -1,5 +1,5 @@
 import { cryptoProvider } from "#crypto";
-import { utf8Encode } from "../bytes.ts";
+import { toHex, utf8Encode } from "../bytes.ts";
 import type { HashAlgo, Hasher } from "./provider.ts";
 
 export type { CryptoProvider, HashAlgo, Hasher } from "./provider.ts";
@@ -25,6 +25,13 @@ export function digestByteString(algo: HashAlgo, s: string): Uint8Array {
   const b = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
   return digest(algo, b);
+}
+
+/** `digestByteString` as lowercase hex (no intermediate bytes where the host can avoid them). */
+export function digestByteStringHex(algo: HashAlgo, s: string): string {
+  if (cryptoProvider.digestByteStringHex !== undefined)
+    return cryptoProvider.digestByteStringHex(algo, s);
+  return toHex(digestByteString(algo, s));
 }
 
 /** One-shot digest of the UTF-8 encoding of `s`. */

@@ -37,6 +37,9 @@ export const cryptoProvider: CryptoProvider = {
     // latin1 is the byte string's own encoding (a copy of a one-byte string's characters).
     return toU8(hash(algo, Buffer.from(s, "latin1"), "buffer"));
   },
+  digestByteStringHex(algo, s) {
+    return hash(algo, Buffer.from(s, "latin1"), "hex");
+  },
   digestUtf8(algo, s) {
     return toU8(hash(algo, s, "buffer"));
   },

@@ -20,6 +20,8 @@ export interface CryptoProvider {
    * encoding it first (optional).
    */
   digestByteString?(algo: HashAlgo, s: string): Uint8Array;
+  /** `digestByteString` as lowercase hex (optional). */
+  digestByteStringHex?(algo: HashAlgo, s: string): string;
   /** One-shot digest of the UTF-8 encoding of `s` (optional). */
   digestUtf8?(algo: HashAlgo, s: string): Uint8Array;
   /** Public key of a 32-byte Ed25519 seed. */

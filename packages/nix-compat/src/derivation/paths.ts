@@ -3,13 +3,14 @@
  * built the derivation's env, outputs and inputs (spec §5.7).
  */
 import { utf8Encode } from "../bytes.ts";
-import { digest, digestByteString } from "../crypto/index.ts";
+import { digest, digestByteString, digestByteStringHex } from "../crypto/index.ts";
 import { encode as nb32Encode } from "../nixbase32.ts";
 import {
   hashPlaceholder,
   makeFixedOutputPath,
-  makeOutputPath,
+  makeOutputPathFromHex,
   makeTextPathFromHash,
+  makeTextPathFromHex,
 } from "../store-path/build.ts";
 import { MAX_NAME_LENGTH, parseAbsoluteStorePath, validateName } from "../store-path/store-path.ts";
 import {
@@ -169,14 +170,14 @@ export function finalizeDerivation(
     moduloInputs = moduloInputDrvs(drv, lookup);
     tailParts = atermTailParts(drv);
     if (moduloInputs !== "deferred") {
-      const h = digestByteString(
+      const h = digestByteStringHex(
         "sha256",
         `${atermHead(drv)},${moduloInputs}${joinAtermTail(tailParts)}`,
       );
       for (const o of names) {
         let path: string;
         try {
-          path = makeOutputPath(h, o, name).toAbsolutePath();
+          path = makeOutputPathFromHex(h, o, name).toAbsolutePath();
         } catch (e) {
           throw new DerivationError("invalid-name", (e as Error).message, { cause: e });
         }
@@ -197,9 +198,9 @@ export function finalizeDerivation(
   const tail = tailParts === undefined ? atermTail(drv) : joinAtermTail(tailParts);
   const atermString = `${head},${atermInputDrvs(drv.inputDrvs)}${tail}`;
   const references = derivationReferences(drv);
-  const drvPath = makeTextPathFromHash(
+  const drvPath = makeTextPathFromHex(
     `${name}.drv`,
-    digestByteString("sha256", atermString),
+    digestByteStringHex("sha256", atermString),
     references,
   ).toAbsolutePath();
   let hashModulo: InputHashModulo;

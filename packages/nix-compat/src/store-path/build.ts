@@ -22,8 +22,17 @@ export function makeStorePath(
   name: string,
   storeDir: string = STORE_DIR,
 ): StorePath {
-  const inner = new NixHash("sha256", innerSha256);
-  const fingerprint = `${type}:sha256:${inner.toHex()}:${storeDir}:${name}`;
+  return makeStorePathFromHex(type, new NixHash("sha256", innerSha256).toHex(), name, storeDir);
+}
+
+/** `makeStorePath` given the lowercase hex of the inner sha256 (64 characters). */
+export function makeStorePathFromHex(
+  type: string,
+  innerSha256Hex: string,
+  name: string,
+  storeDir: string = STORE_DIR,
+): StorePath {
+  const fingerprint = `${type}:sha256:${innerSha256Hex}:${storeDir}:${name}`;
   return new StorePath(compressHash(digestUtf8("sha256", fingerprint), DIGEST_SIZE), name);
 }
 
@@ -47,6 +56,21 @@ export function makeTextPathFromHash(
   storeDir: string = STORE_DIR,
 ): StorePath {
   return makeStorePath(typeWithRefs("text", references, false), contentSha256, name, storeDir);
+}
+
+/** `makeTextPathFromHash` given the lowercase hex of the contents' sha256. */
+export function makeTextPathFromHex(
+  name: string,
+  contentSha256Hex: string,
+  references: Iterable<string> = [],
+  storeDir: string = STORE_DIR,
+): StorePath {
+  return makeStorePathFromHex(
+    typeWithRefs("text", references, false),
+    contentSha256Hex,
+    name,
+    storeDir,
+  );
 }
 
 /** Path of a text file with these contents and references (absolute paths). */
@@ -129,6 +153,17 @@ export function makeOutputPath(
 ): StorePath {
   const name = outputName === "out" ? drvName : `${drvName}-${outputName}`;
   return makeStorePath(`output:${outputName}`, hashModulo, name, storeDir);
+}
+
+/** `makeOutputPath` given the lowercase hex of the hash modulo. */
+export function makeOutputPathFromHex(
+  hashModuloHex: string,
+  outputName: string,
+  drvName: string,
+  storeDir: string = STORE_DIR,
+): StorePath {
+  const name = outputName === "out" ? drvName : `${drvName}-${outputName}`;
+  return makeStorePathFromHex(`output:${outputName}`, hashModuloHex, name, storeDir);
 }
 
 /** The placeholder string for an output (`placeholder "out"`), replaced by its path at build time. */
