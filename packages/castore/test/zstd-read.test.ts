@@ -75,6 +75,16 @@ describe("zstdDecompressObject", () => {
     const r = await zstdDecompressObject(damaged).catch(() => undefined);
     if (r) assert.notDeepEqual(blake3(r.data), blake3(good));
     assert.deepEqual((await zstdDecompressObject(frame)).data, good);
+    // A compressed block whose contents are garbage: zlib fails on it (in a reused stream, then
+    // in a fresh context), and the next frames still decode.
+    const shape = frameShape(frame)!;
+    const block = shape.blocks.find((b) => b.type === 2)!;
+    const junk = frame.slice();
+    junk.fill(0xff, block.start, block.start + block.size);
+    for (let i = 0; i < 4; i++) {
+      await assert.rejects(zstdDecompressObject(junk));
+      assert.deepEqual((await zstdDecompressObject(frame)).data, good);
+    }
   });
 
   it("a raw block's flipped byte shows up in the output (the digest check catches it)", async () => {

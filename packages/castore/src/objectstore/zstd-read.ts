@@ -105,19 +105,28 @@ class FrameDecompressor {
   constructor() {
     this.#stream = createZstdDecompress({ chunkSize: OUTPUT });
     this.#stream.on("data", (d: Buffer) => this.#parts.push(d));
-    this.#stream.on("error", () => {
+    this.#stream.on("error", (e) => {
       this.failed = true;
+      // Do not rely on the write callback after an error: settle the frame in flight here.
+      const fail = this.#fail;
+      this.#fail = undefined;
+      fail?.(e);
     });
   }
+
+  /** Rejects the frame in flight (set while one is). */
+  #fail: ((e: Error) => void) | undefined;
 
   decompress(frame: Uint8Array): Promise<Uint8Array> {
     const run = this.#queue.then(
       () =>
         new Promise<Uint8Array>((resolve, reject) => {
           if (this.failed) return reject(new Error("zstd decompressor failed"));
+          this.#fail = reject;
           // The write callback runs once zlib has consumed all of the frame and pushed all
           // the output it produced; a whole frame leaves the context ready for the next one.
           this.#stream.write(frame, (e) => {
+            this.#fail = undefined;
             const parts = this.#parts;
             this.#parts = [];
             if (e || this.failed) {
