@@ -15,6 +15,7 @@ export * from "./composition/builtins.ts";
 export * from "./composition/composition.ts";
 export * from "./composition/defaults.ts";
 export * from "./composition/fields.ts";
+export * from "./composition/generic-builders.ts";
 export * from "./composition/registry.ts";
 export * from "./composition/toml.ts";
 export * from "./directory/cache.ts";

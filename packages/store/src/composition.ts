@@ -20,15 +20,20 @@ import {
   Composition,
   type CompositionEntries,
   ConfigError,
+  cacheBuilder,
   castoreRegistry,
-  checkGrpcUrl,
   type DirectoryService,
   Fields,
+  fanOutBuilder,
+  grpcBuilder,
+  memoryBuilder,
   type Reference,
   type Registry,
+  redbBuilder,
   type ServiceBuilder,
   type ServiceConfig,
   type ServiceDefaults,
+  sqliteBuilder,
   transportFromUrl,
 } from "@tvix-ts/castore";
 import { parseVerifyingKey } from "@tvix-ts/nix-compat";
@@ -47,45 +52,6 @@ import type { PathInfoService } from "./pathinfo/types.ts";
 
 const KIND = "pathinfo";
 const none = (): readonly Reference[] => [];
-
-const memory: ServiceBuilder<null> = {
-  parse(config, where) {
-    new Fields(config, where).done();
-    return null;
-  },
-  references: none,
-  build: () => new MemoryPathInfoService(),
-  fromUrl(u, raw) {
-    if (u.host !== "" || u.pathname !== "" || u.search !== "") {
-      throw new ConfigError("InvalidUrl", `${raw}: memory:// takes no host, path or parameters`);
-    }
-    return { type: "memory" };
-  },
-};
-
-const sqlite: ServiceBuilder<string | undefined> = {
-  parse(config, where) {
-    const f = new Fields(config, where);
-    const temporary = f.boolean("is_temporary") ?? false;
-    const path = f.string("path");
-    f.done();
-    if (temporary && path !== undefined) f.fail("path may not be set when is_temporary is true");
-    if (!temporary && path === undefined) f.fail("missing field path (or is_temporary = true)");
-    if (path === "/" || path === "") f.fail("cowardly refusing to open / with sqlite");
-    return path;
-  },
-  references: none,
-  build: (path) => new SqlitePathInfoService(path),
-  fromUrl(u, raw) {
-    if (u.host !== "") throw new ConfigError("InvalidUrl", `${raw}: host may not be set`);
-    if (u.search !== "") throw new ConfigError("InvalidUrl", `${raw}: sqlite takes no parameters`);
-    const path = decodeURIComponent(u.pathname);
-    if (path === "") return { type: "sqlite", is_temporary: true };
-    if (path === "/")
-      throw new ConfigError("InvalidUrl", `${raw}: cowardly refusing to open / with sqlite`);
-    return { type: "sqlite", path };
-  },
-};
 
 const lru: ServiceBuilder<number> = {
   parse(config, where) {
@@ -113,53 +79,6 @@ const lru: ServiceBuilder<number> = {
   },
 };
 
-const cache: ServiceBuilder<{ near: string; far: string }> = {
-  parse(config, where) {
-    const f = new Fields(config, where);
-    const near = f.requiredString("near");
-    const far = f.requiredString("far");
-    f.done();
-    return { near, far };
-  },
-  references: (p) => [
-    { kind: KIND, ref: p.near, field: "near" },
-    { kind: KIND, ref: p.far, field: "far" },
-  ],
-  build: (p, ctx) =>
-    new CachePathInfoService(
-      ctx.resolve(KIND, p.near) as PathInfoService,
-      ctx.resolve(KIND, p.far) as PathInfoService,
-    ),
-  fromUrl(u, raw) {
-    if (u.host !== "" || u.pathname !== "") {
-      throw new ConfigError("InvalidUrl", `${raw}: cache:// takes only ?near=&far=`);
-    }
-    for (const k of u.searchParams.keys()) {
-      if (k !== "near" && k !== "far")
-        throw new ConfigError("InvalidUrl", `${raw}: unknown parameter ${k}`);
-    }
-    const near = u.searchParams.get("near");
-    const far = u.searchParams.get("far");
-    if (!near || !far)
-      throw new ConfigError("InvalidUrl", `${raw}: cache:// needs both near and far`);
-    return { type: "cache", near, far };
-  },
-};
-
-function fanOut(make: (services: PathInfoService[]) => PathInfoService): ServiceBuilder<string[]> {
-  return {
-    parse(config, where) {
-      const f = new Fields(config, where);
-      const services = f.stringList("services");
-      f.done();
-      return services;
-    },
-    references: (services) => services.map((ref) => ({ kind: KIND, ref, field: "services" })),
-    build: (services, ctx) =>
-      make(services.map((ref) => ctx.resolve(KIND, ref) as PathInfoService)),
-  };
-}
-
 const signing: ServiceBuilder<{ inner: string; keyfile: string }> = {
   parse(config, where) {
     const f = new Fields(config, where);
@@ -171,19 +90,6 @@ const signing: ServiceBuilder<{ inner: string; keyfile: string }> = {
   references: (p) => [{ kind: KIND, ref: p.inner, field: "inner" }],
   build: (p, ctx) =>
     SigningPathInfoService.fromKeyFile(ctx.resolve(KIND, p.inner) as PathInfoService, p.keyfile),
-};
-
-const grpc: ServiceBuilder<string> = {
-  parse(config, where) {
-    const f = new Fields(config, where);
-    const url = f.requiredString("url");
-    f.done();
-    checkGrpcUrl(url);
-    return url;
-  },
-  references: none,
-  build: (url) => new GrpcPathInfoService(transportFromUrl(url)),
-  fromUrl: (_u, raw) => ({ type: "grpc", url: raw }),
 };
 
 interface NixEntry {
@@ -266,37 +172,44 @@ const nix: ServiceBuilder<NixEntry> = {
   },
 };
 
-/** Tvix's embedded database; tvix-ts has sqlite in its place (same fields). */
-const redb: ServiceBuilder<never> = {
-  parse(_config, where) {
-    throw new ConfigError(
-      "UnknownType",
-      `${where}: type redb is not supported by tvix-ts; use type = "sqlite" with the same fields`,
-    );
-  },
-  references: none,
-  build: () => undefined,
-};
-
 export function registerStoreServices(r: Registry): Registry {
-  r.register(KIND, "memory", memory);
-  r.register(KIND, "sqlite", sqlite);
-  r.register(KIND, "redb", redb);
+  r.register(
+    KIND,
+    "memory",
+    memoryBuilder(() => new MemoryPathInfoService()),
+  );
+  r.register(
+    KIND,
+    "sqlite",
+    sqliteBuilder((path) => new SqlitePathInfoService(path)),
+  );
+  r.register(KIND, "redb", redbBuilder);
   r.register(KIND, "lru", lru);
-  r.register(KIND, "cache", cache);
+  r.register(
+    KIND,
+    "cache",
+    cacheBuilder(
+      KIND,
+      (near, far) => new CachePathInfoService(near as PathInfoService, far as PathInfoService),
+    ),
+  );
   r.register(
     KIND,
     "priority",
-    fanOut((s) => new PriorityPathInfoService(s)),
+    fanOutBuilder(KIND, (s) => new PriorityPathInfoService(s as PathInfoService[])),
   );
   r.register(
     KIND,
     "race",
-    fanOut((s) => new RacePathInfoService(s)),
+    fanOutBuilder(KIND, (s) => new RacePathInfoService(s as PathInfoService[])),
   );
   r.register(KIND, "keyfile-signing", signing);
   r.register(KIND, "nix", nix);
-  r.register(KIND, "grpc", grpc);
+  r.register(
+    KIND,
+    "grpc",
+    grpcBuilder((url) => new GrpcPathInfoService(transportFromUrl(url))),
+  );
   return r;
 }
 

@@ -34,46 +34,22 @@ import type { DirectoryService } from "../directory/types.ts";
 import { ConfigError } from "../errors.ts";
 import { GrpcBlobService } from "../grpc/blob-client.ts";
 import { GrpcDirectoryService } from "../grpc/directory-client.ts";
-import { checkGrpcUrl, transportFromUrl } from "../grpc/transport.ts";
+import { transportFromUrl } from "../grpc/transport.ts";
 import { validAvgChunkSize } from "./defaults.ts";
 import { Fields, type ServiceConfig } from "./fields.ts";
+import {
+  cacheBuilder,
+  fanOutBuilder,
+  grpcBuilder,
+  memoryBuilder,
+  redbBuilder,
+  sqliteBuilder,
+} from "./generic-builders.ts";
 import { objectStoreOpener, splitObjectStoreUrl } from "./object-store-url.ts";
 import type { BuildContext, Reference, ServiceBuilder } from "./registry.ts";
 import { Registry } from "./registry.ts";
 
 const none = (): readonly Reference[] => [];
-
-function memory(make: () => unknown): ServiceBuilder<null> {
-  return {
-    parse(config, where) {
-      new Fields(config, where).done();
-      return null;
-    },
-    references: none,
-    build: make,
-    fromUrl(u, raw) {
-      if (u.host !== "" || u.pathname !== "" || u.search !== "") {
-        throw new ConfigError("InvalidUrl", `${raw}: memory:// takes no host, path or parameters`);
-      }
-      return { type: "memory" };
-    },
-  };
-}
-
-function grpc(make: (url: string) => unknown): ServiceBuilder<string> {
-  return {
-    parse(config, where) {
-      const f = new Fields(config, where);
-      const url = f.requiredString("url");
-      f.done();
-      checkGrpcUrl(url);
-      return url;
-    },
-    references: none,
-    build: (url) => make(url),
-    fromUrl: (_u, raw) => ({ type: "grpc", url: raw }),
-  };
-}
 
 interface ObjectStoreEntry {
   readonly open: ReturnType<typeof objectStoreOpener>;
@@ -115,20 +91,6 @@ function objectStore(
   };
 }
 
-/** `priority` / `race` over services of one kind. */
-function fanOut(kind: string, make: (services: unknown[]) => unknown): ServiceBuilder<string[]> {
-  return {
-    parse(config, where) {
-      const f = new Fields(config, where);
-      const services = f.stringList("services");
-      f.done();
-      return services;
-    },
-    references: (services) => services.map((ref) => ({ kind, ref, field: "services" })),
-    build: (services, ctx) => make(services.map((ref) => ctx.resolve(kind, ref))),
-  };
-}
-
 const combined: ServiceBuilder<{ local: string; remote: string }> = {
   parse(config, where) {
     const f = new Fields(config, where);
@@ -148,82 +110,12 @@ const combined: ServiceBuilder<{ local: string; remote: string }> = {
     ),
 };
 
-const cache: ServiceBuilder<{ near: string; far: string }> = {
-  parse(config, where) {
-    const f = new Fields(config, where);
-    const near = f.requiredString("near");
-    const far = f.requiredString("far");
-    f.done();
-    return { near, far };
-  },
-  references: (p) => [
-    { kind: "directory", ref: p.near, field: "near" },
-    { kind: "directory", ref: p.far, field: "far" },
-  ],
-  build: (p, ctx) =>
-    new CacheDirectoryService(
-      ctx.resolve("directory", p.near) as DirectoryService,
-      ctx.resolve("directory", p.far) as DirectoryService,
-      { sizeFormula: ctx.defaults.sizeFormula },
-    ),
-  fromUrl(u, raw) {
-    if (u.host !== "" || u.pathname !== "") {
-      throw new ConfigError("InvalidUrl", `${raw}: cache:// takes only ?near=&far=`);
-    }
-    for (const k of u.searchParams.keys()) {
-      if (k !== "near" && k !== "far")
-        throw new ConfigError("InvalidUrl", `${raw}: unknown parameter ${k}`);
-    }
-    const near = u.searchParams.get("near");
-    const far = u.searchParams.get("far");
-    if (!near || !far)
-      throw new ConfigError("InvalidUrl", `${raw}: cache:// needs both near and far`);
-    return { type: "cache", near, far };
-  },
-};
-
-const sqlite: ServiceBuilder<string | undefined> = {
-  parse(config, where) {
-    const f = new Fields(config, where);
-    const temporary = f.boolean("is_temporary") ?? false;
-    const path = f.string("path");
-    f.done();
-    if (temporary && path !== undefined) f.fail("path may not be set when is_temporary is true");
-    if (!temporary && path === undefined) f.fail("missing field path (or is_temporary = true)");
-    if (path === "/" || path === "") f.fail("cowardly refusing to open / with sqlite");
-    return path;
-  },
-  references: none,
-  build: (path, ctx) => new SqliteDirectoryService(path, { sizeFormula: ctx.defaults.sizeFormula }),
-  fromUrl(u, raw) {
-    if (u.host !== "") throw new ConfigError("InvalidUrl", `${raw}: host may not be set`);
-    if (u.search !== "") throw new ConfigError("InvalidUrl", `${raw}: sqlite takes no parameters`);
-    const path = decodeURIComponent(u.pathname);
-    if (path === "") return { type: "sqlite", is_temporary: true };
-    if (path === "/")
-      throw new ConfigError("InvalidUrl", `${raw}: cowardly refusing to open / with sqlite`);
-    return { type: "sqlite", path };
-  },
-};
-
-/** Tvix's embedded database; tvix-ts has sqlite in its place (same fields). */
-const redb: ServiceBuilder<never> = {
-  parse(_config, where) {
-    throw new ConfigError(
-      "UnknownType",
-      `${where}: type redb is not supported by tvix-ts; use type = "sqlite" with the same fields`,
-    );
-  },
-  references: none,
-  build: () => undefined,
-};
-
 /** Registers castore's blob and directory service types. */
 export function registerCastoreServices(r: Registry): Registry {
   r.register(
     "blob",
     "memory",
-    memory(() => new MemoryBlobService()),
+    memoryBuilder(() => new MemoryBlobService()),
   );
   r.register(
     "blob",
@@ -239,24 +131,24 @@ export function registerCastoreServices(r: Registry): Registry {
   r.register(
     "blob",
     "grpc",
-    grpc((url) => new GrpcBlobService(transportFromUrl(url))),
+    grpcBuilder((url) => new GrpcBlobService(transportFromUrl(url))),
   );
   r.register("blob", "combined", combined);
   r.register(
     "blob",
     "priority",
-    fanOut("blob", (s) => new PriorityBlobService(s as BlobService[])),
+    fanOutBuilder("blob", (s) => new PriorityBlobService(s as BlobService[])),
   );
   r.register(
     "blob",
     "race",
-    fanOut("blob", (s) => new RaceBlobService(s as BlobService[])),
+    fanOutBuilder("blob", (s) => new RaceBlobService(s as BlobService[])),
   );
 
   r.register(
     "directory",
     "memory",
-    memory(() => new MemoryDirectoryService()),
+    memoryBuilder(() => new MemoryDirectoryService()),
   );
   r.register(
     "directory",
@@ -270,20 +162,36 @@ export function registerCastoreServices(r: Registry): Registry {
   r.register(
     "directory",
     "grpc",
-    grpc((url) => new GrpcDirectoryService(transportFromUrl(url))),
+    grpcBuilder((url) => new GrpcDirectoryService(transportFromUrl(url))),
   );
-  r.register("directory", "cache", cache);
-  r.register("directory", "sqlite", sqlite);
-  r.register("directory", "redb", redb);
+  r.register(
+    "directory",
+    "cache",
+    cacheBuilder(
+      "directory",
+      (near, far, ctx) =>
+        new CacheDirectoryService(near as DirectoryService, far as DirectoryService, {
+          sizeFormula: ctx.defaults.sizeFormula,
+        }),
+    ),
+  );
+  r.register(
+    "directory",
+    "sqlite",
+    sqliteBuilder(
+      (path, ctx) => new SqliteDirectoryService(path, { sizeFormula: ctx.defaults.sizeFormula }),
+    ),
+  );
+  r.register("directory", "redb", redbBuilder);
   r.register(
     "directory",
     "priority",
-    fanOut("directory", (s) => new PriorityDirectoryService(s as DirectoryService[])),
+    fanOutBuilder("directory", (s) => new PriorityDirectoryService(s as DirectoryService[])),
   );
   r.register(
     "directory",
     "race",
-    fanOut("directory", (s) => new RaceDirectoryService(s as DirectoryService[])),
+    fanOutBuilder("directory", (s) => new RaceDirectoryService(s as DirectoryService[])),
   );
   return r;
 }
