@@ -3,7 +3,7 @@
  * padding to a multiple of 8. Fixed token sequences are pre-encoded so the writer copies them in
  * one go, and the limits shared by reader and writer live here.
  */
-import { utf8Encode } from "../bytes.ts";
+import { concatBytes, utf8Encode } from "../bytes.ts";
 
 /** Longest entry name (bytes), as in Tvix and current CppNix. */
 export const MAX_NAME_LEN = 255;
@@ -54,16 +54,7 @@ export function encodeString(s: Uint8Array | string): Uint8Array {
 }
 
 function tokens(...words: string[]): Uint8Array {
-  const parts = words.map(encodeString);
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes(words.map(encodeString));
 }
 
 /** `nix-archive-1` `(` `type`: the first 56 bytes of every NAR. */
