@@ -13,9 +13,12 @@ export { Evaluator, type EvaluatorOptions } from "./evaluate.ts";
 export {
   type AutoArg,
   autoCall,
+  buildAutoArgs,
+  evalRoot,
   findAlongAttrPath,
   type InstantiateOptions,
   instantiateEval,
+  type RootSource,
 } from "./instantiate.ts";
 export { type EvalIO, type FileType, IOFailure, MemoryIO } from "./io.ts";
 export { eqValues, lessThan, updateAttrs } from "./operators.ts";

@@ -42,22 +42,7 @@ export interface InstantiateOptions extends EvaluatorOptions {
 /** Evaluates as `nix-instantiate --eval` does; returns stdout as a byte string. */
 export function instantiateEval(opts: InstantiateOptions): string {
   const ev = new Evaluator(opts);
-  let root: Value;
-  if (opts.expr !== undefined && opts.expr !== null) {
-    root = ev.evalSource(Source.fromText(opts.expr), opts.cwd);
-  } else if (opts.file === "-") {
-    root = ev.evalSource(new Source(opts.stdin ?? new Uint8Array(), "«stdin»"), opts.cwd);
-  } else {
-    const f = opts.file ?? "default.nix";
-    const abs = f.startsWith("/") ? f : `${opts.cwd}/${f}`;
-    let resolved = abs;
-    try {
-      resolved = opts.io.realPath(abs);
-    } catch (e) {
-      if (!(e instanceof IOFailure)) throw e;
-    }
-    root = ev.evalFile(resolved);
-  }
+  const root = evalRoot(ev, opts);
   const autoArgs = buildAutoArgs(ev, opts.args ?? [], opts.cwd);
   const paths = opts.attrPaths && opts.attrPaths.length > 0 ? opts.attrPaths : [""];
   let out = "";
@@ -84,7 +69,34 @@ export function instantiateEval(opts: InstantiateOptions): string {
   return out;
 }
 
-function buildAutoArgs(ev: Evaluator, args: AutoArg[], cwd: string): NixAttrs {
+/** What nix-instantiate evaluates: `-E EXPR`, `-` (standard input) or a file (default.nix). */
+export interface RootSource {
+  file?: string | null;
+  stdin?: Uint8Array;
+  expr?: string | null;
+  cwd: string;
+}
+
+/** Evaluates the expression nix-instantiate starts from (shared by `--eval` and instantiation). */
+export function evalRoot(ev: Evaluator, opts: RootSource & Pick<EvaluatorOptions, "io">): Value {
+  if (opts.expr !== undefined && opts.expr !== null) {
+    return ev.evalSource(Source.fromText(opts.expr), opts.cwd);
+  }
+  if (opts.file === "-") {
+    return ev.evalSource(new Source(opts.stdin ?? new Uint8Array(), "«stdin»"), opts.cwd);
+  }
+  const f = opts.file ?? "default.nix";
+  let abs = f.startsWith("/") ? f : `${opts.cwd}/${f}`;
+  try {
+    abs = opts.io.realPath(abs);
+  } catch (e) {
+    if (!(e instanceof IOFailure)) throw e;
+  }
+  return ev.evalFile(abs);
+}
+
+/** The `--arg`/`--argstr` set that functions are auto-called with. */
+export function buildAutoArgs(ev: Evaluator, args: AutoArg[], cwd: string): NixAttrs {
   const entries: [string, Slot][] = [];
   for (const a of args) {
     if (a.kind === "str") entries.push([a.name, a.value]);

@@ -8,16 +8,15 @@
 import {
   type AutoArg,
   autoCall,
+  buildAutoArgs,
   Evaluator,
   type EvaluatorOptions,
+  evalRoot,
   findAlongAttrPath,
   force,
-  IOFailure,
   NixAttrs,
   runtime,
   type Slot,
-  Source,
-  Thunk,
   throwEval,
   type Value,
 } from "@tvix-ts/eval";
@@ -85,29 +84,8 @@ function getDerivations(v0: Slot, autoArgs: NixAttrs, out: NixAttrs[], done: Set
 /** Runs the instantiation; returns the lines nix-instantiate prints (byte string). */
 export function instantiateDerivations(opts: InstantiateDrvOptions): string {
   const ev = new Evaluator(opts);
-  let root: Value;
-  if (opts.expr !== undefined && opts.expr !== null) {
-    root = ev.evalSource(Source.fromText(opts.expr), opts.cwd);
-  } else if (opts.file === "-") {
-    root = ev.evalSource(new Source(opts.stdin ?? new Uint8Array(), "«stdin»"), opts.cwd);
-  } else {
-    const f = opts.file ?? "default.nix";
-    let abs = f.startsWith("/") ? f : `${opts.cwd}/${f}`;
-    try {
-      abs = opts.io.realPath(abs);
-    } catch (e) {
-      if (!(e instanceof IOFailure)) throw e;
-    }
-    root = ev.evalFile(abs);
-  }
-  const autoArgs = NixAttrs.fromEntries(
-    (opts.args ?? []).map((a): [string, Slot] => [
-      a.name,
-      a.kind === "str"
-        ? a.value
-        : new Thunk(() => ev.evalSource(Source.fromText(a.value), opts.cwd), []),
-    ]),
-  );
+  const root = evalRoot(ev, opts);
+  const autoArgs = buildAutoArgs(ev, opts.args ?? [], opts.cwd);
   let out = "";
   const paths = opts.attrPaths && opts.attrPaths.length > 0 ? opts.attrPaths : [""];
   for (const p of paths) {
