@@ -247,3 +247,69 @@ describe("nar-bridge", () => {
     await assert.rejects(http(b.port, "GET", "/"));
   });
 });
+
+describe("nar-bridge over objectstore+file (chunk buffers recycled)", () => {
+  let dir: string;
+  let store: StoreServices;
+  let bridge: NarBridgeServer;
+  let info: PathInfo;
+  let nar: Buffer;
+  before(async () => {
+    const { mkdtemp, writeFile, mkdir, rm } = await import("node:fs/promises");
+    const { join } = await import("node:path");
+    const { tmpdir } = await import("node:os");
+    const { randomBytes } = await import("node:crypto");
+    dir = await mkdtemp(join(tmpdir(), "bridge-os-"));
+    store = {
+      blobService: blobServiceFromUrl(`objectstore+file://${join(dir, "blobs")}`),
+      directoryService: directoryServiceFromUrl("memory://"),
+      pathInfoService: new MemoryPathInfoService(),
+    };
+    await mkdir(join(dir, "t"), { recursive: true });
+    // Several chunks each (default chunking: 128 KiB to 512 KiB), different contents.
+    await writeFile(join(dir, "t", "a"), randomBytes(3 << 20));
+    await writeFile(join(dir, "t", "b"), randomBytes(2 << 20));
+    await writeFile(join(dir, "t", "c"), Buffer.alloc(1 << 20, 5));
+    info = await importPath(store, join(dir, "t"));
+    await rm(join(dir, "t"), { recursive: true });
+    nar = await collect(renderNar(info.node, store.blobService, store.directoryService));
+    bridge = await startNarBridge({ ...store, port: 0 });
+  });
+  after(async () => {
+    await bridge.close(100);
+    const { rm } = await import("node:fs/promises");
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("serves the same bytes download after download, concurrently and by ranges", async () => {
+    const url = `/${narUrl(info.node, info.narSize)}`;
+    for (let round = 0; round < 3; round++) {
+      const all = await Promise.all([
+        http(bridge.port, "GET", url),
+        http(bridge.port, "GET", url),
+        http(bridge.port, "GET", url, undefined, { range: "bytes=1000000-4000000" }),
+      ]);
+      assert.ok(all[0]!.body.equals(nar));
+      assert.ok(all[1]!.body.equals(nar));
+      assert.ok(all[2]!.body.equals(nar.subarray(1_000_000, 4_000_001)));
+    }
+  });
+
+  it("serves the right bytes after a client went away mid-download", async () => {
+    const url = `/${narUrl(info.node, info.narSize)}`;
+    await new Promise<void>((resolve, reject) => {
+      const req = request({ host: "127.0.0.1", port: bridge.port, path: url }, (res) => {
+        res.once("data", () => {
+          req.destroy();
+          resolve();
+        });
+      });
+      req.on("error", (e) => (req.destroyed ? resolve() : reject(e)));
+      req.end();
+    });
+    const r = await http(bridge.port, "GET", url);
+    assert.ok(r.body.equals(nar));
+    const again = await collect(renderNar(info.node, store.blobService, store.directoryService));
+    assert.ok(again.equals(nar));
+  });
+});

@@ -4,6 +4,11 @@
  * so the main thread only streams them. One worker: on two cores the other belongs to the main
  * thread (and the kernel sending the bytes). When the worker cannot start or dies, `read`
  * returns `unavailable` and the caller reads on the main thread as before.
+ *
+ * A consumer that is completely done with a chunk's bytes (e.g. the socket has written them)
+ * may give them back with `releaseBlobBytes`: their buffer then goes back to the worker with
+ * the next request and later chunks are read into it, instead of every chunk arriving in new
+ * memory that the main thread's GC has to find and free.
  */
 import { Worker } from "node:worker_threads";
 import type { ChunkReply, ChunkRequest } from "./chunk-worker.ts";
@@ -14,8 +19,14 @@ interface Pending {
   resolve(reply: ChunkReply | typeof UNAVAILABLE): void;
 }
 
+/** Buffers the worker may take back, to the ones handed out with `recyclable` set. */
+const recyclable = new WeakSet<ArrayBuffer>();
+/** Given back and not yet sent to the worker (a few suffice: they go with every request). */
+const RETURNED_MAX = 8;
+
 class ChunkReadPool {
   #worker: Worker | undefined;
+  readonly #returned: ArrayBuffer[] = [];
   #broken = false;
   #next = 0;
   readonly #pending = new Map<number, Pending>();
@@ -30,6 +41,8 @@ class ChunkReadPool {
         if (!p) return;
         this.#pending.delete(reply.id);
         if (this.#pending.size === 0) w.unref();
+        if (reply.kind === "ok" && reply.recyclable)
+          recyclable.add(reply.data.buffer as ArrayBuffer);
         p.resolve(reply);
       });
       const fail = () => {
@@ -58,9 +71,15 @@ class ChunkReadPool {
       // Referenced while a read is pending, so the process waits for the answer.
       if (this.#pending.size === 0) w.ref();
       this.#pending.set(id, { resolve });
-      const req: ChunkRequest = { id, path, digest };
-      w.postMessage(req);
+      const recycle = this.#returned.pop();
+      const req: ChunkRequest = { id, path, digest, recycle };
+      w.postMessage(req, recycle ? [recycle] : []);
     });
+  }
+
+  /** See `releaseBlobBytes`. */
+  giveBack(b: ArrayBuffer): void {
+    if (this.#returned.length < RETURNED_MAX) this.#returned.push(b);
   }
 }
 
@@ -71,4 +90,16 @@ export function chunkReadPool(): ChunkReadPool | undefined {
   if (process.env.TVIX_CHUNK_WORKER === "0") return undefined;
   shared ??= new ChunkReadPool();
   return shared;
+}
+
+/**
+ * Gives back bytes a blob reader returned, for reuse by later reads. Only call it when neither
+ * you nor anyone you handed them to will look at them again, through any view: they may become
+ * empty (detached) at once. Bytes not from the chunk worker's read buffers are left alone.
+ */
+export function releaseBlobBytes(bytes: Uint8Array): void {
+  const b = bytes.buffer;
+  if (!shared || !(b instanceof ArrayBuffer) || !recyclable.has(b)) return;
+  recyclable.delete(b);
+  shared.giveBack(b);
 }

@@ -7,6 +7,8 @@ import { BlobServiceError } from "../errors.ts";
 import type { B3Digest } from "../model/digest.ts";
 import { type BlobReader, type ChunkMeta, READ_PIECE_SIZE, type SeekFrom } from "./types.ts";
 
+export { releaseBlobBytes } from "./chunk-pool.ts";
+
 /** Shared position bookkeeping and streaming for readers with a known size. */
 abstract class PositionedReader implements BlobReader {
   readonly size: number;

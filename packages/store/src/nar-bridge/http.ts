@@ -35,14 +35,23 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
   return Buffer.concat(parts);
 }
 
-/** Writes chunks with backpressure; false when the client went away. */
+/**
+ * Writes chunks with backpressure; false when the client went away. `written` is called with
+ * each chunk the socket has finished writing.
+ */
 export async function writeStream(
   res: ServerResponse,
   chunks: AsyncIterable<Uint8Array>,
+  written?: (chunk: Uint8Array) => void,
 ): Promise<boolean> {
   for await (const c of chunks) {
     if (res.destroyed) return false;
-    if (!res.write(c)) {
+    const more = written
+      ? res.write(c, (e) => {
+          if (!e) written(c);
+        })
+      : res.write(c);
+    if (!more) {
       const ok = await new Promise<boolean>((resolve) => {
         const done = (v: boolean) => {
           res.off("drain", onDrain);

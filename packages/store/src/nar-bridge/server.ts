@@ -47,7 +47,7 @@ import { decompressAs, narCompression } from "../decompress.ts";
 import { NarIngestError, NarRenderError, StoreError } from "../errors.ts";
 import { NodeSchema } from "../gen/tvix/castore/v1/castore_pb.ts";
 import { ingestNar } from "../nar/ingest.ts";
-import { NarLayout } from "../nar/layout.ts";
+import { NarLayout, releaseNarChunk } from "../nar/layout.ts";
 import { PathInfo, type PathInfoReference } from "../path-info/path-info.ts";
 import { anonymousNodeFromMsg } from "../path-info/proto.ts";
 import type { PathInfoService } from "../pathinfo/types.ts";
@@ -258,7 +258,8 @@ class Bridge {
       headers["content-range"] = `bytes ${start}-${end - 1}/${layout.size}`;
     res.writeHead(range.kind === "range" ? 206 : 200, headers);
     if (head) return void res.end();
-    if (await writeStream(res, layout.read(this.#o.blobService, start, end))) res.end();
+    const chunks = layout.read(this.#o.blobService, start, end);
+    if (await writeStream(res, chunks, releaseNarChunk)) res.end();
   }
 
   async #narUpload(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {

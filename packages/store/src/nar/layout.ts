@@ -11,7 +11,7 @@
  * `size-mismatch` error when that range is read.
  */
 import type { BlobService, DirectoryService, Node } from "@tvix-ts/castore";
-import { type B3Digest, digestToString } from "@tvix-ts/castore";
+import { type B3Digest, digestToString, releaseBlobBytes } from "@tvix-ts/castore";
 import type { ListingDirEntry, ListingEntry, NarListing } from "@tvix-ts/nix-compat";
 import { NarRenderError } from "../errors.ts";
 import { DirectoryMap, showPath } from "./directories.ts";
@@ -172,7 +172,10 @@ export class NarLayout {
     return lo;
   }
 
-  /** Bytes `[start, end)` of the NAR (the whole NAR by default). */
+  /**
+   * Bytes `[start, end)` of the NAR (the whole NAR by default). A consumer done with a chunk
+   * (say, the socket wrote it) may pass it to `releaseNarChunk` so its memory is reused.
+   */
   async *read(blobs: BlobService, start = 0, end: number = this.size): AsyncGenerator<Uint8Array> {
     if (
       !(
@@ -287,6 +290,17 @@ async function readChunk(blobs: BlobService, digest: B3Digest, size: number, pat
   }
 }
 
+/** Chunks `read` yielded and never looks at again (nor anyone else here). */
+const handedOver = new WeakSet<Uint8Array>();
+
+/**
+ * Gives back a chunk `NarLayout.read` yielded, once nothing will read it again (it may become
+ * empty at once): its buffer is reused for later chunks. Other bytes are left alone.
+ */
+export function releaseNarChunk(chunk: Uint8Array): void {
+  if (handedOver.delete(chunk)) releaseBlobBytes(chunk);
+}
+
 async function* readChunks(
   blobs: BlobService,
   s: Extract<NarSegment, { kind: "blob" }>,
@@ -317,7 +331,9 @@ async function* readChunks(
       const data = await pending.shift()!;
       const a = Math.max(from, w.start) - w.start;
       const b = Math.min(to, w.start + w.size) - w.start;
-      yield a === 0 && b === data.length ? data : data.subarray(a, b);
+      const out = a === 0 && b === data.length ? data : data.subarray(a, b);
+      handedOver.add(out);
+      yield out;
     }
   } finally {
     // Abandoned early: let the chunks still in flight settle unobserved.
