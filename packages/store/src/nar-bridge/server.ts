@@ -81,6 +81,7 @@ export function narBridgeHandler(
   const pending = new PendingNars();
   const bridge = new Bridge(opts, pending);
   return (req, res) => {
+    if (bridge.cached(req, res)) return;
     bridge.handle(req, res).catch((e) => {
       const status = e instanceof HttpError ? e.status : 500;
       if (!res.headersSent) {
@@ -107,15 +108,39 @@ export function narBridgeHandler(
 const NARINFO_TTL_MS = 10_000;
 const NARINFO_CACHE_MAX = 10_000;
 
+interface CachedNarinfo {
+  readonly body: Buffer;
+  readonly headers: readonly [string, string][];
+  readonly until: number;
+}
+
 class Bridge {
   readonly #o: NarBridgeOptions;
   readonly #pending: PendingNars;
-  /** hash part -> rendered narinfo, so hot paths skip the lookup, decode and signing. */
-  readonly #narinfos = new Map<string, { body: Buffer; until: number }>();
+  /**
+   * Request path (`/<hash>.narinfo`) -> rendered narinfo, so hot paths skip the lookup, decode
+   * and signing; `cached` answers them without any async step.
+   */
+  readonly #narinfos = new Map<string, CachedNarinfo>();
 
   constructor(o: NarBridgeOptions, pending: PendingNars) {
     this.#o = o;
     this.#pending = pending;
+  }
+
+  /**
+   * Answers a GET or HEAD of a narinfo rendered less than `NARINFO_TTL_MS` ago, right away
+   * (the request target must be exactly the path it was cached under); false for anything
+   * else, which `handle` then serves.
+   */
+  cached(req: IncomingMessage, res: ServerResponse): boolean {
+    const method = req.method;
+    if (method !== "GET" && method !== "HEAD") return false;
+    const hit = this.#narinfos.get(req.url ?? "");
+    if (hit === undefined || hit.until <= Date.now()) return false;
+    res.writeHead(200, hit.headers as [string, string][]);
+    res.end(method === "HEAD" ? undefined : hit.body);
+    return true;
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -170,10 +195,6 @@ class Bridge {
   }
 
   async #narinfoDownload(res: ServerResponse, name: string, head: boolean): Promise<void> {
-    const hit = this.#narinfos.get(name);
-    if (hit && hit.until > Date.now()) {
-      return reply(res, 200, hit.body, { "content-type": MIME_NARINFO }, head);
-    }
     let info = await this.#lookup(name, ".narinfo");
     if (this.#o.signingKey) info = info.sign(this.#o.signingKey);
     const zstd = this.#o.narCompression === "zstd";
@@ -181,7 +202,11 @@ class Bridge {
     if (zstd) ni.compression = "zstd";
     const body = Buffer.from(formatNarInfo(ni));
     if (this.#narinfos.size >= NARINFO_CACHE_MAX) this.#narinfos.clear();
-    this.#narinfos.set(name, { body, until: Date.now() + NARINFO_TTL_MS });
+    const headers: [string, string][] = [
+      ["content-type", MIME_NARINFO],
+      ["content-length", String(body.length)],
+    ];
+    this.#narinfos.set(`/${name}`, { body, headers, until: Date.now() + NARINFO_TTL_MS });
     reply(res, 200, body, { "content-type": MIME_NARINFO }, head);
   }
 
@@ -366,7 +391,7 @@ class Bridge {
       if (!ref) throw new HttpError(400, `reference ${r.baseName} is not in this cache`);
       references.push({ path: r, node: ref.node });
     }
-    this.#narinfos.delete(name);
+    this.#narinfos.delete(`/${name}`);
     await this.#o.pathInfoService.put(
       new PathInfo({
         storePath: ni.storePath,
