@@ -3,7 +3,7 @@
  * against `nix-store --add` of the same trees and against the BLAKE3 limit (one core hashing the
  * same bytes in memory).
  *
- *   node bench/castore.ts [--size 1G] [--runs 3]
+ *   node bench/castore.ts [--size 1G] [--runs 3] [--trees single,small] [--kinds memory,…]
  *
  * Columns: wall-clock median, CPU time (user + system, all threads; the machine may be shared,
  * and CPU time is the steadier number then), throughput, peak RSS, and ratios of the medians.
@@ -93,12 +93,27 @@ interface Measurement {
   rssMiB: number;
 }
 
-/** Runs one measurement in a fresh process. */
+/**
+ * Where runs write: a new directory per run, all removed at the end. Removing each run's output
+ * before the next run made that run slower: this VM's ext4 has no journal, and then creating a
+ * file skips over every inode of its block group deleted in the last minutes (`recently_deleted`
+ * in the kernel), one lookup each, so thousands of fresh deletes made each file creation cost
+ * up to a millisecond — for every writer of many files, nix-store's small-file tree included.
+ * The outputs of a 1 GiB run take about 1 GiB of disk each until then.
+ */
+const workRoot = join(dataDir, "castore-work");
+let workRuns = 0;
+
+/**
+ * Runs one measurement in a fresh process. Dirty pages of earlier runs are written back first
+ * (`sync`, not timed): kept outputs would otherwise be written back during later runs, or
+ * throttle their writers.
+ */
 function child(kind: string, tree: string): Measurement {
-  const work = join(dataDir, "castore-work");
-  fs.rmSync(work, { recursive: true, force: true });
+  const work = join(workRoot, String(workRuns++));
   fs.mkdirSync(work, { recursive: true });
-  try {
+  spawnSync("sync");
+  {
     if (kind === "nix-store") {
       // GNU time (when installed) reports the CPU time and peak RSS of nix-store itself.
       const timed = fs.existsSync("/usr/bin/time");
@@ -120,8 +135,6 @@ function child(kind: string, tree: string): Measurement {
     });
     if (r.status !== 0) throw new Error(`child ${kind} failed: ${r.stderr}`);
     return JSON.parse(r.stdout.trim().split("\n").pop()!) as Measurement;
-  } finally {
-    fs.rmSync(work, { recursive: true, force: true });
   }
 }
 
@@ -176,42 +189,67 @@ export async function run(argv: string[] = process.argv.slice(2)): Promise<void>
   const size = parseSize(arg("--size", "1G"));
   const runs = Math.max(1, Number(arg("--runs", "3")));
   const nixStore = spawnSync("nix-store", ["--version"]).status === 0;
+  // For quick iterations: --trees single,small and --kinds memory,objectstore,nix-store pick a
+  // subset (the BLAKE3 limit is always measured: the ratios need it).
+  const pick = (name: string) =>
+    new Set(
+      arg(name, "")
+        .split(",")
+        .filter((x) => x !== ""),
+    );
+  const treeSet = pick("--trees");
+  const kindSet = pick("--kinds");
+  const small = Math.max(100, Math.round((20000 * size) / 2 ** 30));
   const trees = [
-    { name: `1 file of ${(size / 2 ** 20).toFixed(0)} MiB`, path: ensureSingle(size) },
-    {
-      name: `${Math.max(100, Math.round((20000 * size) / 2 ** 30))} small files`,
-      path: ensureSmall(Math.max(100, Math.round((20000 * size) / 2 ** 30))),
-    },
+    ...(treeSet.size === 0 || treeSet.has("single")
+      ? [{ name: `1 file of ${(size / 2 ** 20).toFixed(0)} MiB`, path: ensureSingle(size) }]
+      : []),
+    ...(treeSet.size === 0 || treeSet.has("small")
+      ? [{ name: `${small} small files`, path: ensureSmall(small) }]
+      : []),
   ];
-  const kinds = [
-    ["blake3", "BLAKE3 limit (1 core, in memory)"],
-    ["memory", "tvix-ts memory://"],
-    ["objectstore", "tvix-ts objectstore+file + sqlite"],
-    ...(nixStore ? [["nix-store", "nix-store --add (Nix 2.8)"]] : []),
-  ] as const;
+  const kinds = (
+    [
+      ["blake3", "BLAKE3 limit (1 core, in memory)"],
+      ["memory", "tvix-ts memory://"],
+      ["objectstore", "tvix-ts objectstore+file + sqlite"],
+      ...(nixStore ? [["nix-store", "nix-store --add (Nix 2.8)"] as const] : []),
+    ] as const
+  ).filter(([k]) => k === "blake3" || kindSet.size === 0 || kindSet.has(k));
   console.log(`runs: ${runs} (median), warm page cache${nixStore ? "" : "; nix-store not found"}`);
+  fs.rmSync(workRoot, { recursive: true, force: true });
+  try {
+    await measure(trees, kinds, runs);
+  } finally {
+    fs.rmSync(workRoot, { recursive: true, force: true });
+  }
+}
+
+async function measure(
+  trees: readonly { name: string; path: string }[],
+  kinds: readonly (readonly [string, string])[],
+  runs: number,
+): Promise<void> {
   for (const tree of trees) {
     const { bytes, files } = treeStats(tree.path);
     console.log(`\n${tree.name} (${(bytes / 2 ** 20).toFixed(1)} MiB, ${files} files)`);
     console.log(
       `${"".padEnd(36)} ${"median s".padStart(9)} ${"cpu s".padStart(7)} ${"MB/s".padStart(8)} ${"files/s".padStart(9)} ${"peak RSS".padStart(9)} ${"vs nix".padStart(7)} ${"vs b3".padStart(6)}`,
     );
+    // Runs take turns (kind after kind, round after round): on a shared machine the load
+    // changes over time, and this spreads its changes over all kinds alike.
+    for (const [kind] of kinds) child(kind, tree.path); // warm-up
+    const all = new Map<string, Measurement[]>(kinds.map(([k]) => [k, []]));
+    for (let i = 0; i < runs; i++) {
+      for (const [kind] of kinds) all.get(kind)!.push(child(kind, tree.path));
+    }
     const results = new Map<string, Measurement>();
-    for (const [kind] of kinds) {
-      child(kind, tree.path); // warm-up
-      const ms: number[] = [];
-      const cpu: number[] = [];
-      let rss = 0;
-      for (let i = 0; i < runs; i++) {
-        const m = child(kind, tree.path);
-        ms.push(m.ms);
-        if (m.cpuMs !== undefined) cpu.push(m.cpuMs);
-        rss = Math.max(rss, m.rssMiB);
-      }
+    for (const [kind, ms] of all) {
+      const cpu = ms.flatMap((m) => (m.cpuMs === undefined ? [] : [m.cpuMs]));
       results.set(kind, {
-        ms: median(ms),
+        ms: median(ms.map((m) => m.ms)),
         cpuMs: cpu.length > 0 ? median(cpu) : undefined,
-        rssMiB: rss,
+        rssMiB: Math.max(...ms.map((m) => m.rssMiB)),
       });
     }
     for (const [kind, label] of kinds) {

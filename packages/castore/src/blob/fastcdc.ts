@@ -297,6 +297,16 @@ function cutWasm(g: GearInstance, start: number, end: number, p: CutParams): num
 }
 
 /**
+ * A chunk's own copy of `buf[start, start+len)`, in memory of its own (so it can be transferred)
+ * that is not zeroed first, as `slice` would.
+ */
+function copyOut(buf: Uint8Array, start: number, len: number): Uint8Array {
+  const out = new Uint8Array(Buffer.allocUnsafeSlow(len).buffer, 0, len);
+  out.set(buf.subarray(start, start + len));
+  return out;
+}
+
+/**
  * Streaming chunker: push arbitrary pieces, get back complete chunks (copies). Holds at most
  * `max` bytes plus the latest piece, so memory stays bounded whatever the input size.
  */
@@ -317,6 +327,18 @@ export class StreamChunker {
 
   push(data: Uint8Array): Uint8Array[] {
     const out: Uint8Array[] = [];
+    this.#push(data, (start, len) => out.push(copyOut(this.#buf, start, len)));
+    return out;
+  }
+
+  /** `push` for a caller that keeps the bytes itself: only the lengths of complete chunks. */
+  pushCuts(data: Uint8Array): number[] {
+    const out: number[] = [];
+    this.#push(data, (_start, len) => out.push(len));
+    return out;
+  }
+
+  #push(data: Uint8Array, emit: (start: number, len: number) => void): void {
     let off = 0;
     while (off < data.length) {
       // Make room: compact, or grow if the live region plus this piece does not fit.
@@ -350,19 +372,30 @@ export class StreamChunker {
       // Cut only with a full window of `max` bytes ahead, exactly as the crate's StreamCDC.
       while (this.#end - this.#start >= this.#p.max) {
         const len = this.#cut();
-        out.push(this.#buf.slice(this.#start, this.#start + len));
+        emit(this.#start, len);
         this.#start += len;
       }
     }
-    return out;
   }
 
   /** Remaining chunks at end of input. */
   finish(): Uint8Array[] {
     const out: Uint8Array[] = [];
+    this.#finish((start, len) => out.push(copyOut(this.#buf, start, len)));
+    return out;
+  }
+
+  /** `finish` for `pushCuts`: the lengths of the remaining chunks. */
+  finishCuts(): number[] {
+    const out: number[] = [];
+    this.#finish((_start, len) => out.push(len));
+    return out;
+  }
+
+  #finish(emit: (start: number, len: number) => void): void {
     while (this.#end > this.#start) {
       const len = this.#cut();
-      out.push(this.#buf.slice(this.#start, this.#start + len));
+      emit(this.#start, len);
       this.#start += len;
     }
     this.#start = 0;
@@ -372,7 +405,6 @@ export class StreamChunker {
       this.#gear = undefined;
       this.#buf = new Uint8Array(0);
     }
-    return out;
   }
 
   #cut(): number {

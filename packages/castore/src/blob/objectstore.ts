@@ -22,6 +22,7 @@ import { shardedKey } from "../objectstore/types.ts";
 import { zstdFrame } from "../objectstore/zstd.ts";
 import { zstdDecompressFresh, zstdDecompressObject } from "../objectstore/zstd-read.ts";
 import { chunkReadPool, UNAVAILABLE } from "./chunk-pool.ts";
+import { type ChunkStream, chunkStorePool } from "./chunk-store-pool.ts";
 import { chunkSizesFor, DEFAULT_AVG_CHUNK_SIZE, StreamChunker } from "./fastcdc.ts";
 import { BytesReader, ChunkedReader } from "./reader.ts";
 import type {
@@ -163,6 +164,11 @@ export class ObjectStoreBlobService implements BlobService {
 
 /** Chunk uploads in flight per writer: overlaps hashing/chunking with compression and IO. */
 const UPLOADS_IN_FLIGHT = 4;
+/**
+ * The same when a worker stores the chunks (objectstore+file): the main thread only cuts them,
+ * so it may run further ahead (each in flight is a chunk's bytes, 256 KiB on average).
+ */
+const WORKER_UPLOADS_IN_FLIGHT = 16;
 
 class ObjectStoreBlobWriter extends BaseBlobWriter {
   readonly #store: ObjectStore;
@@ -170,11 +176,19 @@ class ObjectStoreBlobWriter extends BaseBlobWriter {
   readonly #chunks: ChunkMeta[] = [];
   readonly #inflight: Promise<void>[] = [];
   /**
+   * For a local file store: the bytes go to a chunk-store worker, which hashes, encodes and
+   * writes the chunks (chunk-store-pool.ts); this thread only finds where chunks end. Opened
+   * with the first bytes; undefined without a worker.
+   */
+  #stream: Promise<ChunkStream | undefined> | undefined;
+  /** Whether bytes went to the stream (then every chunk does). */
+  #streaming = false;
+  /**
    * The first chunk waits here until a second one shows up: if it stays the only one it *is*
    * the blob, stored under the blob's own digest, so it may only be stored after close has
-   * checked that digest.
+   * checked that digest. (The length only, when the worker holds the bytes.)
    */
-  #first: Uint8Array | undefined;
+  #first: Uint8Array | number | undefined;
 
   constructor(store: ObjectStore, chunker: StreamChunker, options?: OpenWriteOptions) {
     super(options);
@@ -182,20 +196,53 @@ class ObjectStoreBlobWriter extends BaseBlobWriter {
     this.#chunker = chunker;
   }
 
-  /** Starts storing one chunk (hash now, in order; compress and upload in the background). */
-  #upload(chunk: Uint8Array): void {
-    const digest = blake3(chunk);
-    this.#chunks.push({ digest, size: chunk.length });
-    const key = chunkKey(digest);
-    const task = (async () => {
-      if (await this.#store.head(key)) return; // deduplicated
-      await this.#store.put(key, await zstdFrame(chunk));
+  /** A worker can take handed-over buffers (the memory moves to it instead of being copied). */
+  override get acceptsTransfer(): boolean {
+    return this.#store.localWriteRoot !== undefined && chunkStorePool() !== undefined;
+  }
+
+  #openStream(): Promise<ChunkStream | undefined> {
+    this.#stream ??= (async () => {
+      const pool = this.#store.localWriteRoot ? chunkStorePool() : undefined;
+      if (!pool) return undefined;
+      const root = await backend(() => this.#store.localWriteRoot!());
+      return pool.open(root);
     })();
+    return this.#stream;
+  }
+
+  /**
+   * Starts storing one chunk (in order; hashing, compression and upload in the background).
+   * `digest` is given when it is already known (the blob's own, for a one-chunk blob).
+   */
+  #upload(chunk: Uint8Array | number, digest?: B3Digest): void {
+    const index = this.#chunks.length;
+    let task: Promise<void>;
+    if (typeof chunk === "number") {
+      const size = chunk;
+      this.#chunks.push({ digest: digest ?? EMPTY_DIGEST, size });
+      task = (async () => {
+        const stream = (await this.#stream)!;
+        const reply = await backend(() => stream.chunk(size, digest));
+        if (reply.kind !== "ok") {
+          throw new BlobServiceError("backend", `object store: ${reply.message}`);
+        }
+        this.#chunks[index] = { digest: b3Digest(reply.digest), size };
+      })();
+    } else {
+      const d = digest ?? blake3(chunk);
+      this.#chunks.push({ digest: d, size: chunk.length });
+      const key = chunkKey(d);
+      task = (async () => {
+        if (await this.#store.head(key)) return; // deduplicated
+        await this.#store.put(key, await zstdFrame(chunk));
+      })();
+    }
     task.catch(() => {}); // observed when awaited below
     this.#inflight.push(task);
   }
 
-  async #accept(chunk: Uint8Array): Promise<void> {
+  async #accept(chunk: Uint8Array | number): Promise<void> {
     if (this.#chunks.length === 0 && this.#first === undefined) {
       this.#first = chunk;
       return;
@@ -205,20 +252,38 @@ class ObjectStoreBlobWriter extends BaseBlobWriter {
       this.#first = undefined;
     }
     this.#upload(chunk);
-    while (this.#inflight.length > UPLOADS_IN_FLIGHT) await this.#inflight.shift();
+    const limit = this.#streaming ? WORKER_UPLOADS_IN_FLIGHT : UPLOADS_IN_FLIGHT;
+    while (this.#inflight.length > limit) await this.#inflight.shift();
   }
 
-  protected async store(data: Uint8Array): Promise<void> {
+  protected async store(data: Uint8Array, transfer: boolean): Promise<void> {
+    if (this.#streaming || (this.#chunks.length === 0 && this.#first === undefined)) {
+      const stream = await this.#openStream();
+      if (stream) {
+        this.#streaming = true;
+        // Cut first (the chunker copies what it needs), then hand the bytes over.
+        const cuts = this.#chunker.pushCuts(data);
+        stream.data(data, transfer);
+        for (const len of cuts) await this.#accept(len);
+        return;
+      }
+    }
     for (const chunk of this.#chunker.push(data)) await this.#accept(chunk);
   }
 
   protected async commit(digest: B3Digest): Promise<void> {
-    for (const chunk of this.#chunker.finish()) await this.#accept(chunk);
+    const rest = this.#streaming ? this.#chunker.finishCuts() : this.#chunker.finish();
+    for (const chunk of rest) await this.#accept(chunk);
     if (this.#first !== undefined) {
-      this.#upload(this.#first);
+      // The only chunk: its digest is the blob's, just computed.
+      this.#upload(this.#first, digest);
       this.#first = undefined;
     }
-    await Promise.all(this.#inflight.splice(0));
+    try {
+      await Promise.all(this.#inflight.splice(0));
+    } finally {
+      (await this.#stream)?.end();
+    }
     // One chunk is the blob itself, already visible under its digest; Tvix's readers find it
     // as a chunk (has: index or chunk; read: chunk first; stat: no index but chunk -> no finer
     // chunks), so the index Tvix also writes would add an object per small file for nothing.
@@ -237,7 +302,9 @@ class ObjectStoreBlobWriter extends BaseBlobWriter {
     // visible, and a lone first chunk was never stored.
     this.#first = undefined;
     await Promise.allSettled(this.#inflight.splice(0));
-    this.#chunker.finish();
+    (await this.#stream?.catch(() => undefined))?.end();
+    if (this.#streaming) this.#chunker.finishCuts();
+    else this.#chunker.finish();
   }
 }
 

@@ -5,7 +5,17 @@
  * swept on open).
  */
 import { randomBytes } from "node:crypto";
-import { readFile as readFileCb, writeFile as writeFileCb } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFile as readFileCb,
+  renameSync,
+  unlinkSync,
+  writeFile as writeFileCb,
+  writevSync,
+} from "node:fs";
 import { mkdir, readdir, rename, rm, stat, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
@@ -46,6 +56,12 @@ export class FileObjectStore implements ObjectStore {
 
   localPath(key: string): string {
     return this.#path(key);
+  }
+
+  /** The root, once it is ready for `FileObjectWriter`s (in worker threads) to write into. */
+  async localWriteRoot(): Promise<string> {
+    await this.#init();
+    return this.root;
   }
 
   #path(key: string): string {
@@ -101,5 +117,76 @@ export class FileObjectStore implements ObjectStore {
 
   async delete(key: string): Promise<void> {
     await rm(this.#path(key), { force: true });
+  }
+}
+
+/**
+ * `FileObjectStore.put` and `head`, synchronously, for a worker thread writing into a root made
+ * ready by `localWriteRoot()`: the same temp file + rename, the same keys.
+ */
+export class FileObjectWriter {
+  readonly #root: string;
+  readonly #dirs = new Set<string>();
+  /** Temp names: a random prefix per writer and a counter (no random bytes per object). */
+  readonly #prefix = randomBytes(8).toString("hex");
+  #n = 0;
+
+  constructor(root: string) {
+    this.#root = root;
+  }
+
+  has(key: string): boolean {
+    checkKey(key);
+    return existsSync(join(this.#root, key));
+  }
+
+  /** Stores the concatenation of `parts` under `key`. */
+  put(key: string, parts: readonly Uint8Array[]): void {
+    checkKey(key);
+    if (key.split("/")[0] === TMP) throw new Error(`invalid object key: ${key}`);
+    const target = join(this.#root, key);
+    const tmp = join(this.#root, TMP, `${this.#prefix}-${this.#n++}`);
+    try {
+      const fd = openSync(tmp, "wx");
+      try {
+        writeAll(fd, parts);
+      } finally {
+        closeSync(fd);
+      }
+      const dir = dirname(target);
+      if (!this.#dirs.has(dir)) {
+        mkdirSync(dir, { recursive: true });
+        this.#dirs.add(dir);
+      }
+      try {
+        renameSync(tmp, target);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+        mkdirSync(dir, { recursive: true });
+        renameSync(tmp, target);
+      }
+    } catch (e) {
+      try {
+        unlinkSync(tmp);
+      } catch {}
+      throw e;
+    }
+  }
+}
+
+/** writev until every byte of `parts` is written (a short write continues where it stopped). */
+function writeAll(fd: number, parts: readonly Uint8Array[]): void {
+  let left = parts.filter((p) => p.length > 0);
+  while (left.length > 0) {
+    let n = writevSync(fd, left);
+    const rest: Uint8Array[] = [];
+    for (const p of left) {
+      if (n >= p.length) n -= p.length;
+      else {
+        rest.push(n > 0 ? p.subarray(n) : p);
+        n = 0;
+      }
+    }
+    left = rest;
   }
 }

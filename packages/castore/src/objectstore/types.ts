@@ -12,6 +12,11 @@ export interface ObjectStore {
   delete(key: string): Promise<void>;
   /** The file holding the object, for stores that keep objects as local files. */
   localPath?(key: string): string;
+  /**
+   * For stores that keep objects as local files: the root directory, once it is ready for a
+   * `FileObjectWriter` (file.ts) in another thread to store objects into.
+   */
+  localWriteRoot?(): Promise<string>;
 }
 
 /** Keys are relative `/`-separated paths without empty, `.` or `..` segments. */

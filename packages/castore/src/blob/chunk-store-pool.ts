@@ -1,0 +1,142 @@
+/**
+ * Chunk writes off the main thread for `objectstore+file://` (the write side of chunk-pool.ts):
+ * a writer streams its bytes to a worker (chunk-store-worker.ts), transferred rather than
+ * copied when it may give them away, and then only tells it where chunks end. The worker
+ * hashes, encodes and writes each chunk, so the main thread of an import only reads, hashes
+ * the whole blob and finds chunk boundaries. When no worker can be started, `open` returns
+ * undefined and the caller stores chunks itself; a worker that dies fails the chunks it held.
+ */
+import { Worker } from "node:worker_threads";
+import type { StoreReply, StoreRequest } from "./chunk-store-worker.ts";
+
+interface Pending {
+  resolve(reply: StoreReply): void;
+  reject(e: Error): void;
+}
+
+/** A writer's stream of bytes into one worker. */
+export interface ChunkStream {
+  /** The next bytes; with `transfer` their memory moves to the worker (no copy). */
+  data(bytes: Uint8Array, transfer: boolean): void;
+  /** The next `len` bytes sent are a chunk: stores it, resolving to the worker's reply. */
+  chunk(len: number, digest?: Uint8Array): Promise<StoreReply>;
+  /** Done: bytes not taken by a chunk are dropped. */
+  end(): void;
+}
+
+class ChunkStoreWorker {
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, Pending>();
+  #next = 0;
+  #streams = 0;
+  broken = false;
+  /** Streams open on this worker (to spread writers over workers). */
+  open = 0;
+
+  constructor() {
+    const w = new Worker(new URL("./chunk-store-worker.ts", import.meta.url));
+    w.on("message", (reply: StoreReply) => {
+      const p = this.#pending.get(reply.id);
+      if (!p) return;
+      this.#pending.delete(reply.id);
+      if (this.#pending.size === 0) w.unref();
+      p.resolve(reply);
+    });
+    const fail = (e?: unknown) => {
+      this.broken = true;
+      const all = [...this.#pending.values()];
+      this.#pending.clear();
+      const err = new Error(
+        `chunk store worker stopped${e instanceof Error ? `: ${e.message}` : ""}`,
+      );
+      for (const p of all) p.reject(err);
+    };
+    w.on("error", fail);
+    w.on("exit", fail);
+    w.unref();
+    this.#worker = w;
+  }
+
+  stream(root: string): ChunkStream {
+    const s = this.#streams++;
+    const w = this.#worker;
+    const post = (req: StoreRequest, transfer?: ArrayBuffer[]) => w.postMessage(req, transfer);
+    post({ t: "open", s, root });
+    this.open++;
+    let ended = false;
+    return {
+      data: (bytes, transfer) => {
+        // Only memory that is all ours can move; anything else (a view into a bigger buffer,
+        // or a caller's buffer) is copied.
+        const own =
+          transfer &&
+          bytes.byteOffset === 0 &&
+          bytes.byteLength === bytes.buffer.byteLength &&
+          bytes.buffer instanceof ArrayBuffer
+            ? bytes
+            : copy(bytes);
+        post({ t: "data", s, data: own }, [own.buffer as ArrayBuffer]);
+      },
+      chunk: (len, digest) => {
+        const id = this.#next++;
+        return new Promise((resolve, reject) => {
+          if (this.broken) return reject(new Error("chunk store worker stopped"));
+          // Referenced while a chunk is pending, so the process waits for the answer.
+          if (this.#pending.size === 0) w.ref();
+          this.#pending.set(id, { resolve, reject });
+          post(digest ? { t: "chunk", s, id, len, digest } : { t: "chunk", s, id, len });
+        });
+      },
+      end: () => {
+        if (ended) return;
+        ended = true;
+        this.open--;
+        if (!this.broken) post({ t: "end", s });
+      },
+    };
+  }
+}
+
+function copy(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(Buffer.allocUnsafeSlow(bytes.length).buffer, 0, bytes.length);
+  out.set(bytes);
+  return out;
+}
+
+/** Workers: one, next to the main thread, fills two cores (TVIX_CHUNK_WRITERS to change). */
+const WORKERS = Math.max(1, Number(process.env.TVIX_CHUNK_WRITERS ?? "1") || 1);
+
+class ChunkStorePool {
+  readonly #workers: (ChunkStoreWorker | undefined)[] = [];
+  #failedToStart = false;
+
+  /** A stream into the worker with the fewest open streams; undefined without workers. */
+  open(root: string): ChunkStream | undefined {
+    if (this.#failedToStart) return undefined;
+    let best: ChunkStoreWorker | undefined;
+    for (let i = 0; i < WORKERS; i++) {
+      let w = this.#workers[i];
+      if (!w || w.broken) {
+        try {
+          w = new ChunkStoreWorker();
+        } catch {
+          this.#failedToStart = true;
+          return undefined;
+        }
+        this.#workers[i] = w;
+      }
+      if (!best || w.open < best.open) best = w;
+      if (w.open === 0) break;
+    }
+    return best?.stream(root);
+  }
+}
+
+let shared: ChunkStorePool | undefined;
+
+/** The process-wide pool (disabled with TVIX_CHUNK_WORKER=0, as the read worker). */
+export function chunkStorePool(): ChunkStorePool | undefined {
+  if (process.env.TVIX_CHUNK_WORKER === "0") return undefined;
+  shared ??= new ChunkStorePool();
+  return shared;
+}

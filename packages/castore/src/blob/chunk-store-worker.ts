@@ -1,0 +1,113 @@
+/**
+ * Worker side of `ChunkStorePool` (chunk-store-pool.ts). Each writer opens a stream: its bytes
+ * arrive as they were read (transferred, not copied), followed by the lengths of the chunks
+ * the main thread cut them into. For each chunk the worker takes that many bytes off the front
+ * of the stream, hashes them, and stores them into an `objectstore+file` root unless they are
+ * already there: encoded (zstd-chunk.ts) and written with blocking calls, which on this thread
+ * cost no thread-pool round trips. It replies with the chunk's digest once the chunk is in place.
+ */
+import { parentPort } from "node:worker_threads";
+import { blake3Bytes } from "../model/blake3.ts";
+import { FileObjectWriter } from "../objectstore/file.ts";
+import { shardedKey } from "../objectstore/types.ts";
+import { encodeChunkSync } from "../objectstore/zstd-chunk.ts";
+
+export type StoreRequest =
+  /** A new stream, storing into `root` (made ready by `localWriteRoot()`). */
+  | { readonly t: "open"; readonly s: number; readonly root: string }
+  /** The stream's next bytes. */
+  | { readonly t: "data"; readonly s: number; readonly data: Uint8Array }
+  /** The next `len` bytes are a chunk; `digest` is given when the sender knows it already. */
+  | {
+      readonly t: "chunk";
+      readonly s: number;
+      readonly id: number;
+      readonly len: number;
+      readonly digest?: Uint8Array;
+    }
+  /** The stream is done (any bytes not taken by a chunk are dropped). */
+  | { readonly t: "end"; readonly s: number };
+
+export type StoreReply =
+  | { readonly id: number; readonly kind: "ok"; readonly digest: Uint8Array }
+  | { readonly id: number; readonly kind: "io"; readonly message: string };
+
+interface Stream {
+  readonly writer: FileObjectWriter;
+  readonly parts: Uint8Array[];
+  /** Bytes of parts[0] already taken. */
+  used: number;
+}
+
+const writers = new Map<string, FileObjectWriter>();
+const streams = new Map<number, Stream>();
+
+/** The next `len` bytes of the stream (a view when they lie in one piece, else a copy). */
+function take(st: Stream, len: number): Uint8Array {
+  const first = st.parts[0];
+  if (first && first.length - st.used >= len) {
+    const view = first.subarray(st.used, st.used + len);
+    st.used += len;
+    if (st.used === first.length) {
+      st.parts.shift();
+      st.used = 0;
+    }
+    return view;
+  }
+  const out = new Uint8Array(Buffer.allocUnsafeSlow(len).buffer, 0, len);
+  let o = 0;
+  while (o < len) {
+    const p = st.parts[0];
+    if (!p) throw new Error("chunk runs past the stream's bytes");
+    const n = Math.min(len - o, p.length - st.used);
+    out.set(p.subarray(st.used, st.used + n), o);
+    o += n;
+    st.used += n;
+    if (st.used === p.length) {
+      st.parts.shift();
+      st.used = 0;
+    }
+  }
+  return out;
+}
+
+function storeChunk(st: Stream, data: Uint8Array, known?: Uint8Array): Uint8Array {
+  const digest = known ?? blake3Bytes(data);
+  const hex = Buffer.from(digest.buffer, digest.byteOffset, digest.byteLength).toString("hex");
+  const key = shardedKey("chunks", hex);
+  if (!st.writer.has(key)) st.writer.put(key, encodeChunkSync(data));
+  return digest;
+}
+
+parentPort?.on("message", (req: StoreRequest) => {
+  switch (req.t) {
+    case "open": {
+      let writer = writers.get(req.root);
+      if (!writer) {
+        writer = new FileObjectWriter(req.root);
+        writers.set(req.root, writer);
+      }
+      streams.set(req.s, { writer, parts: [], used: 0 });
+      return;
+    }
+    case "data":
+      streams.get(req.s)?.parts.push(req.data);
+      return;
+    case "chunk": {
+      let reply: StoreReply;
+      try {
+        const st = streams.get(req.s);
+        if (!st) throw new Error("chunk for a stream that is not open");
+        const data = take(st, req.len);
+        reply = { id: req.id, kind: "ok", digest: storeChunk(st, data, req.digest) };
+      } catch (e) {
+        reply = { id: req.id, kind: "io", message: (e as Error).message };
+      }
+      parentPort!.postMessage(reply);
+      return;
+    }
+    case "end":
+      streams.delete(req.s);
+      return;
+  }
+});

@@ -1,0 +1,141 @@
+/**
+ * Writing chunks of `objectstore+file` blobs in the chunk-store worker: the frames it writes
+ * for incompressible chunks are ordinary zstd, and the worker path stores exactly the chunks
+ * the main-thread path stores (same cut points, same digests, same objects).
+ */
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { zstdDecompressSync } from "node:zlib";
+import { blake3, blobServiceFromUrl, digestToHex, digestToString, readAll } from "../src/index.ts";
+import {
+  encodeChunkSync,
+  looksIncompressible,
+  rawZstdFrame,
+} from "../src/objectstore/zstd-chunk.ts";
+import { frameShape } from "../src/objectstore/zstd-read.ts";
+
+const joined = (parts: Uint8Array[]) => new Uint8Array(Buffer.concat(parts));
+const text = (n: number) => new TextEncoder().encode("castore chunk text, ".repeat(n));
+
+describe("raw zstd frames", () => {
+  for (const size of [0, 1, 255, 256, 65_791, 128 * 1024, 128 * 1024 + 1, 300_000, 1 << 20]) {
+    it(`${size} bytes decode with zlib's zstd and have only Raw blocks`, () => {
+      const data = new Uint8Array(randomBytes(size));
+      const frame = joined(rawZstdFrame(data));
+      assert.deepEqual(new Uint8Array(zstdDecompressSync(frame)), data);
+      const shape = frameShape(frame);
+      assert.ok(shape);
+      assert.equal(shape.plainSize, size);
+      assert.equal(shape.contentSize, size);
+      assert.ok(shape.blocks.every((b) => b.type === 0 && b.size <= 128 * 1024));
+    });
+  }
+});
+
+describe("chunk encoding", () => {
+  it("random bytes look incompressible; text, zeros and small chunks do not", () => {
+    assert.equal(looksIncompressible(new Uint8Array(randomBytes(256 * 1024))), true);
+    assert.equal(looksIncompressible(text(20_000)), false);
+    assert.equal(looksIncompressible(new Uint8Array(256 * 1024)), false);
+    assert.equal(looksIncompressible(new Uint8Array(randomBytes(32 * 1024))), false);
+    // Random hex: uniform over 16 byte values, 4 bits per byte.
+    const hex = new TextEncoder().encode(randomBytes(128 * 1024).toString("hex"));
+    assert.equal(looksIncompressible(hex), false);
+  });
+
+  it("every encoding is one zstd frame of the chunk", () => {
+    const mixed = new Uint8Array(Buffer.concat([randomBytes(100_000), text(10_000)]));
+    for (const data of [
+      new Uint8Array(randomBytes(256 * 1024)),
+      text(20_000),
+      mixed,
+      new Uint8Array([1, 2, 3]),
+    ]) {
+      const frame = joined(encodeChunkSync(data));
+      assert.ok(frameShape(frame));
+      assert.deepEqual(new Uint8Array(zstdDecompressSync(frame)), data);
+    }
+    assert.ok(joined(encodeChunkSync(text(20_000))).length < 20_000, "text is compressed");
+  });
+});
+
+describe("objectstore+file writes through the chunk-store worker", () => {
+  const dirs: string[] = [];
+  after(async () => {
+    for (const d of dirs) await rm(d, { recursive: true, force: true });
+  });
+
+  // Random and compressible parts, so chunks of both kinds are stored.
+  const blob = new Uint8Array(
+    Buffer.concat([randomBytes(700_000), text(30_000), randomBytes(500_000), text(5_000)]),
+  );
+
+  for (const transfer of [false, true]) {
+    it(`same chunks as the main-thread path (pieces ${transfer ? "handed over" : "copied"})`, async () => {
+      const dir = await mkdtemp(join(tmpdir(), "castore-chunk-store-"));
+      dirs.push(dir);
+      const file = blobServiceFromUrl(`objectstore+file://${dir}?avg_chunk_size=16384`);
+      const memory = blobServiceFromUrl("objectstore+memory:///?avg_chunk_size=16384");
+      const write = async (svc: typeof file, give: boolean) => {
+        const w = svc.openWrite();
+        // Odd piece sizes, each its own buffer (so it can be handed over).
+        for (let off = 0, i = 0; off < blob.length; i++) {
+          const n = Math.min(blob.length - off, 10_000 + ((i * 7919) % 90_000));
+          await w.write(blob.slice(off, off + n), { transfer: give });
+          off += n;
+        }
+        return w.close();
+      };
+      const digest = await write(file, transfer);
+      assert.equal(digestToString(digest), digestToString(blake3(blob)));
+      assert.equal(digestToString(await write(memory, false)), digestToString(digest));
+      const [a, b] = [
+        await file.stat(digest, { withChunks: true }),
+        await memory.stat(digest, { withChunks: true }),
+      ];
+      assert.ok(a?.chunks && b?.chunks && a.chunks.length > 10);
+      assert.deepEqual(
+        a.chunks.map((c) => [digestToHex(c.digest), c.size]),
+        b.chunks.map((c) => [digestToHex(c.digest), c.size]),
+      );
+      // Every stored chunk is a zstd frame of bytes with its digest.
+      for (const c of a.chunks) {
+        const hex = digestToHex(c.digest);
+        const stored = readFileSync(join(dir, "chunks", "b3", hex.slice(0, 4), hex));
+        const bytes = new Uint8Array(zstdDecompressSync(stored));
+        assert.equal(digestToHex(blake3(bytes)), hex);
+        assert.equal(bytes.length, c.size);
+      }
+      const reader = await file.openRead(digest);
+      assert.ok(reader);
+      assert.deepEqual(await readAll(reader), blob);
+    });
+  }
+
+  it("a one-chunk blob is stored under its own digest, only after close", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "castore-chunk-store-"));
+    dirs.push(dir);
+    const svc = blobServiceFromUrl(`objectstore+file://${dir}`);
+    const data = new Uint8Array(randomBytes(100_000));
+    const w = svc.openWrite();
+    await w.write(data.slice(), { transfer: true });
+    assert.equal(await svc.has(blake3(data)), false);
+    const digest = await w.close();
+    assert.equal(await svc.has(digest), true);
+    assert.deepEqual((await svc.stat(digest, { withChunks: true }))?.chunks, []);
+    const r = await svc.openRead(digest);
+    assert.ok(r);
+    assert.deepEqual(await readAll(r), data);
+    // An aborted writer leaves nothing visible.
+    const other = new Uint8Array(randomBytes(2_000_000));
+    const w2 = svc.openWrite();
+    await w2.write(other.slice(), { transfer: true });
+    await w2.abort();
+    assert.equal(await svc.has(blake3(other)), false);
+  });
+});
