@@ -104,6 +104,8 @@ export function narBridgeHandler(
   };
 }
 
+const NOT_FOUND_HEADERS = { "content-type": "text/plain; charset=utf-8" };
+
 /** Rendered narinfos kept this long: a PathInfo only changes when signatures are added. */
 const NARINFO_TTL_MS = 10_000;
 const NARINFO_CACHE_MAX = 10_000;
@@ -186,16 +188,16 @@ class Bridge {
     throw new HttpError(404, "not found");
   }
 
-  async #lookup(name: string, suffix: string): Promise<PathInfo> {
+  /** The PathInfo `name` (`<hash><suffix>`) asks for; undefined when there is none. */
+  async #lookup(name: string, suffix: string): Promise<PathInfo | undefined> {
     const digest = parseNarInfoPath(`${name.slice(0, -suffix.length)}.narinfo`);
-    if (!digest) throw new HttpError(404, "not found");
-    const info = await this.#o.pathInfoService.get(digest);
-    if (!info) throw new HttpError(404, "not found");
-    return info;
+    return digest && (await this.#o.pathInfoService.get(digest));
   }
 
   async #narinfoDownload(res: ServerResponse, name: string, head: boolean): Promise<void> {
     let info = await this.#lookup(name, ".narinfo");
+    // Misses are frequent (a client asks every cache it knows): answered without an error.
+    if (!info) return reply(res, 404, "not found\n", NOT_FOUND_HEADERS, head);
     if (this.#o.signingKey) info = info.sign(this.#o.signingKey);
     const zstd = this.#o.narCompression === "zstd";
     const ni = info.toNarInfo(narUrl(info.node, info.narSize) + (zstd ? "&compression=zstd" : ""));
@@ -212,6 +214,7 @@ class Bridge {
 
   async #listing(res: ServerResponse, name: string, head: boolean): Promise<void> {
     const info = await this.#lookup(name, ".ls");
+    if (!info) throw new HttpError(404, "not found");
     const layout = await NarLayout.build(info.node, this.#o.directoryService);
     reply(res, 200, serializeListing(layout.listing), { "content-type": "application/json" }, head);
   }
