@@ -38,11 +38,15 @@ describe("raw zstd frames", () => {
 });
 
 describe("chunk encoding", () => {
-  it("random bytes look incompressible; text, zeros and small chunks do not", () => {
+  it("random bytes look incompressible; text, zeros and tiny chunks do not", () => {
     assert.equal(looksIncompressible(new Uint8Array(randomBytes(256 * 1024))), true);
     assert.equal(looksIncompressible(text(20_000)), false);
     assert.equal(looksIncompressible(new Uint8Array(256 * 1024)), false);
-    assert.equal(looksIncompressible(new Uint8Array(randomBytes(32 * 1024))), false);
+    assert.equal(looksIncompressible(new Uint8Array(randomBytes(1000))), false);
+    for (const n of [1024, 3000, 16 * 1024, 40_000]) {
+      assert.equal(looksIncompressible(new Uint8Array(randomBytes(n))), true, `${n} random`);
+      assert.equal(looksIncompressible(text(n / 16)), false, `${n} text`);
+    }
     // Random hex: uniform over 16 byte values, 4 bits per byte.
     const hex = new TextEncoder().encode(randomBytes(128 * 1024).toString("hex"));
     assert.equal(looksIncompressible(hex), false);

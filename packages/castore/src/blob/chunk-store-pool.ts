@@ -7,10 +7,10 @@
  * undefined and the caller stores chunks itself; a worker that dies fails the chunks it held.
  */
 import { Worker } from "node:worker_threads";
-import type { StoreReply, StoreRequest } from "./chunk-store-worker.ts";
+import type { ChunkReply, StoreReply, StoreRequest } from "./chunk-store-worker.ts";
 
 interface Pending {
-  resolve(reply: StoreReply): void;
+  resolve(reply: ChunkReply): void;
   reject(e: Error): void;
 }
 
@@ -19,7 +19,7 @@ export interface ChunkStream {
   /** The next bytes; with `transfer` their memory moves to the worker (no copy). */
   data(bytes: Uint8Array, transfer: boolean): void;
   /** The next `len` bytes sent are a chunk: stores it, resolving to the worker's reply. */
-  chunk(len: number, digest?: Uint8Array): Promise<StoreReply>;
+  chunk(len: number, digest?: Uint8Array): Promise<ChunkReply>;
   /** Done: bytes not taken by a chunk are dropped. */
   end(): void;
 }
@@ -36,6 +36,10 @@ class ChunkStoreWorker {
   constructor() {
     const w = new Worker(new URL("./chunk-store-worker.ts", import.meta.url));
     w.on("message", (reply: StoreReply) => {
+      if (reply.kind === "spare") {
+        for (const b of reply.buffers) if (spares.length < MAX_SPARES) spares.push(b);
+        return;
+      }
       const p = this.#pending.get(reply.id);
       if (!p) return;
       this.#pending.delete(reply.id);
@@ -95,6 +99,26 @@ class ChunkStoreWorker {
       },
     };
   }
+}
+
+/**
+ * Buffers the workers gave back, for writers to hand out again (`BlobWriter.spareBuffer`):
+ * reading into memory that was used before costs no page faults, and fresh memory costs about
+ * as much as the read itself.
+ */
+const spares: ArrayBuffer[] = [];
+const MAX_SPARES = 8;
+
+/** A recycled buffer of exactly `size` bytes, if there is one. */
+export function spareBuffer(size: number): Uint8Array | undefined {
+  for (let i = spares.length - 1; i >= 0; i--) {
+    if (spares[i]!.byteLength === size) {
+      const b = spares[i]!;
+      spares.splice(i, 1);
+      return new Uint8Array(b);
+    }
+  }
+  return undefined;
 }
 
 function copy(bytes: Uint8Array): Uint8Array {

@@ -28,9 +28,15 @@ export type StoreRequest =
   /** The stream is done (any bytes not taken by a chunk are dropped). */
   | { readonly t: "end"; readonly s: number };
 
-export type StoreReply =
+/** The answer to a chunk message. */
+export type ChunkReply =
   | { readonly id: number; readonly kind: "ok"; readonly digest: Uint8Array }
   | { readonly id: number; readonly kind: "io"; readonly message: string };
+
+export type StoreReply =
+  | ChunkReply
+  /** Memory of data messages this thread is done with, given back for reuse. */
+  | { readonly id: -1; readonly kind: "spare"; readonly buffers: ArrayBuffer[] };
 
 interface Stream {
   readonly writer: FileObjectWriter;
@@ -41,6 +47,23 @@ interface Stream {
 
 const writers = new Map<string, FileObjectWriter>();
 const streams = new Map<number, Stream>();
+/** Data buffers fully taken, to give back once nothing here views them any more. */
+let done: ArrayBuffer[] = [];
+
+function release(p: Uint8Array): void {
+  if (p.byteOffset === 0 && p.byteLength === p.buffer.byteLength) {
+    done.push(p.buffer as ArrayBuffer);
+  }
+}
+
+/** Gives back the buffers taken so far (after the chunk that viewed them is stored). */
+function giveBack(): void {
+  if (done.length === 0) return;
+  const buffers = done;
+  done = [];
+  const msg: StoreReply = { id: -1, kind: "spare", buffers };
+  parentPort!.postMessage(msg, buffers);
+}
 
 /** The next `len` bytes of the stream (a view when they lie in one piece, else a copy). */
 function take(st: Stream, len: number): Uint8Array {
@@ -49,7 +72,7 @@ function take(st: Stream, len: number): Uint8Array {
     const view = first.subarray(st.used, st.used + len);
     st.used += len;
     if (st.used === first.length) {
-      st.parts.shift();
+      release(st.parts.shift()!);
       st.used = 0;
     }
     return view;
@@ -64,7 +87,7 @@ function take(st: Stream, len: number): Uint8Array {
     o += n;
     st.used += n;
     if (st.used === p.length) {
-      st.parts.shift();
+      release(st.parts.shift()!);
       st.used = 0;
     }
   }
@@ -94,7 +117,7 @@ parentPort?.on("message", (req: StoreRequest) => {
       streams.get(req.s)?.parts.push(req.data);
       return;
     case "chunk": {
-      let reply: StoreReply;
+      let reply: ChunkReply;
       try {
         const st = streams.get(req.s);
         if (!st) throw new Error("chunk for a stream that is not open");
@@ -104,10 +127,17 @@ parentPort?.on("message", (req: StoreRequest) => {
         reply = { id: req.id, kind: "io", message: (e as Error).message };
       }
       parentPort!.postMessage(reply);
+      giveBack();
       return;
     }
-    case "end":
+    case "end": {
+      const st = streams.get(req.s);
       streams.delete(req.s);
+      if (st) {
+        for (const p of st.parts) release(p);
+        giveBack();
+      }
       return;
+    }
   }
 });

@@ -22,7 +22,7 @@ import { shardedKey } from "../objectstore/types.ts";
 import { zstdFrame } from "../objectstore/zstd.ts";
 import { zstdDecompressFresh, zstdDecompressObject } from "../objectstore/zstd-read.ts";
 import { chunkReadPool, UNAVAILABLE } from "./chunk-pool.ts";
-import { type ChunkStream, chunkStorePool } from "./chunk-store-pool.ts";
+import { type ChunkStream, chunkStorePool, spareBuffer } from "./chunk-store-pool.ts";
 import { chunkSizesFor, DEFAULT_AVG_CHUNK_SIZE, StreamChunker } from "./fastcdc.ts";
 import { BytesReader, ChunkedReader } from "./reader.ts";
 import type {
@@ -199,6 +199,10 @@ class ObjectStoreBlobWriter extends BaseBlobWriter {
   /** A worker can take handed-over buffers (the memory moves to it instead of being copied). */
   override get acceptsTransfer(): boolean {
     return this.#store.localWriteRoot !== undefined && chunkStorePool() !== undefined;
+  }
+
+  spareBuffer(size: number): Uint8Array | undefined {
+    return this.#streaming ? spareBuffer(size) : undefined;
   }
 
   #openStream(): Promise<ChunkStream | undefined> {

@@ -135,9 +135,20 @@ export class FileObjectWriter {
     this.#root = root;
   }
 
+  /**
+   * Whether the object exists. Also makes its directory: when that directory is new (most of
+   * them, in a fresh store), the answer is known without looking.
+   */
   has(key: string): boolean {
     checkKey(key);
-    return existsSync(join(this.#root, key));
+    const target = join(this.#root, key);
+    const dir = dirname(target);
+    if (!this.#dirs.has(dir)) {
+      const made = mkdirSync(dir, { recursive: true });
+      this.#dirs.add(dir);
+      if (made !== undefined) return false;
+    }
+    return existsSync(target);
   }
 
   /** Stores the concatenation of `parts` under `key`. */

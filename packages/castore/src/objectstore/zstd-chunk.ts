@@ -48,14 +48,16 @@ export function rawZstdFrame(data: Uint8Array): Uint8Array[] {
   return parts;
 }
 
-/** Chunks smaller than this are always compressed (the samples would be most of them). */
-const SAMPLED = 64 * 1024;
+/** Chunks smaller than this are always compressed (too few bytes to judge). */
+const SMALLEST = 1024;
+/** Chunks up to this size are judged by all of their bytes, larger ones by samples. */
+const SAMPLED = 16 * 1024;
 const SAMPLES = 4;
 const SAMPLE = 4 * 1024;
 /**
- * Bits per byte above which samples count as incompressible. Uniformly random bytes measure
- * about 7.99 over 16 KiB; already-compressed data (gzip, xz, zstd, JPEG) 7.95–7.99; text,
- * code and machine code well below 7.
+ * Bits per byte above which bytes count as incompressible. Uniformly random bytes measure
+ * about 8.0 (with the small-sample correction below); already-compressed data (gzip, xz, zstd,
+ * JPEG) 7.95–8.0; text, code and machine code well below 7.
  */
 const RANDOM_BITS = 7.9;
 const counts = new Uint32Array(256);
@@ -73,26 +75,38 @@ function compress(data: Uint8Array): Uint8Array {
 }
 
 /**
- * Whether `data` looks incompressible: the byte entropy of evenly spread samples of it is close
- * to 8 bits, so no entropy coder gains anything. (zstd could still find repeats of such bytes
+ * Whether `data` looks incompressible: the byte entropy of it (of evenly spread samples of a
+ * large chunk) is close to 8 bits, so no entropy coder gains anything. (zstd could still find repeats of such bytes
  * within the chunk, e.g. the same compressed file twice within 256 KiB; such a rare chunk is
  * then stored uncompressed, still as a valid frame.) Measuring costs a few microseconds;
  * compressing incompressible data at level 1 costs about 0.8 s per GiB.
  */
 export function looksIncompressible(data: Uint8Array): boolean {
-  if (data.length < SAMPLED) return false;
+  if (data.length < SMALLEST) return false;
   counts.fill(0);
-  const step = Math.floor((data.length - SAMPLE) / (SAMPLES - 1));
-  for (let i = 0; i < SAMPLES; i++) {
-    for (let p = i * step, end = p + SAMPLE; p < end; p++) counts[data[p]!]!++;
+  let n: number;
+  if (data.length <= SAMPLED) {
+    for (let p = 0; p < data.length; p++) counts[data[p]!]!++;
+    n = data.length;
+  } else {
+    const step = Math.floor((data.length - SAMPLE) / (SAMPLES - 1));
+    for (let i = 0; i < SAMPLES; i++) {
+      for (let p = i * step, end = p + SAMPLE; p < end; p++) counts[data[p]!]!++;
+    }
+    n = SAMPLES * SAMPLE;
   }
-  const n = SAMPLES * SAMPLE;
   let bits = 0;
+  let seen = 0;
   for (let b = 0; b < 256; b++) {
     const c = counts[b]!;
-    if (c > 0) bits -= c * Math.log2(c / n);
+    if (c > 0) {
+      bits -= c * Math.log2(c / n);
+      seen++;
+    }
   }
-  return bits / n >= RANDOM_BITS;
+  // Miller–Madow: the plain estimate falls short by about (values seen - 1) / (2n ln 2), which
+  // for a few KiB of random bytes is a tenth of a bit or more.
+  return bits / n + (seen - 1) / (2 * n * Math.LN2) >= RANDOM_BITS;
 }
 
 /** The stored form of a chunk: one zstd frame, as pieces to write in order. */
