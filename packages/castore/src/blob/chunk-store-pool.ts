@@ -61,6 +61,32 @@ class ChunkStoreWorker {
     this.#worker = w;
   }
 
+  /** How busy this worker is: chunks waiting for an answer and streams open. */
+  get load(): number {
+    return this.#pending.size + this.open;
+  }
+
+  /** Posts `req` as a chunk message (given its id), resolving to the answer. */
+  #ask(make: (id: number) => StoreRequest, transfer?: ArrayBuffer[]): Promise<ChunkReply> {
+    const id = this.#next++;
+    return new Promise((resolve, reject) => {
+      if (this.broken) return reject(new Error("chunk store worker stopped"));
+      // Referenced while a chunk is pending, so the process waits for the answer.
+      if (this.#pending.size === 0) this.#worker.ref();
+      this.#pending.set(id, { resolve, reject });
+      this.#worker.postMessage(make(id), transfer);
+    });
+  }
+
+  put(root: string, data: Uint8Array, digest?: Uint8Array): Promise<ChunkReply> {
+    const own = owned(data, true);
+    return this.#ask(
+      (id) =>
+        digest ? { t: "put", id, root, data: own, digest } : { t: "put", id, root, data: own },
+      [own.buffer as ArrayBuffer],
+    );
+  }
+
   stream(root: string): ChunkStream {
     const s = this.#streams++;
     const w = this.#worker;
@@ -70,27 +96,13 @@ class ChunkStoreWorker {
     let ended = false;
     return {
       data: (bytes, transfer) => {
-        // Only memory that is all ours can move; anything else (a view into a bigger buffer,
-        // or a caller's buffer) is copied.
-        const own =
-          transfer &&
-          bytes.byteOffset === 0 &&
-          bytes.byteLength === bytes.buffer.byteLength &&
-          bytes.buffer instanceof ArrayBuffer
-            ? bytes
-            : copy(bytes);
+        const own = owned(bytes, transfer);
         post({ t: "data", s, data: own }, [own.buffer as ArrayBuffer]);
       },
-      chunk: (len, digest) => {
-        const id = this.#next++;
-        return new Promise((resolve, reject) => {
-          if (this.broken) return reject(new Error("chunk store worker stopped"));
-          // Referenced while a chunk is pending, so the process waits for the answer.
-          if (this.#pending.size === 0) w.ref();
-          this.#pending.set(id, { resolve, reject });
-          post(digest ? { t: "chunk", s, id, len, digest } : { t: "chunk", s, id, len });
-        });
-      },
+      chunk: (len, digest) =>
+        this.#ask((id) =>
+          digest ? { t: "chunk", s, id, len, digest } : { t: "chunk", s, id, len },
+        ),
       end: () => {
         if (ended) return;
         ended = true;
@@ -121,21 +133,38 @@ export function spareBuffer(size: number): Uint8Array | undefined {
   return undefined;
 }
 
+/**
+ * `bytes` in memory that can move to a worker: itself when it was handed over and is all of
+ * its memory, else a copy (a view into a bigger buffer, or a caller's buffer).
+ */
+function owned(bytes: Uint8Array, transfer: boolean): Uint8Array {
+  return transfer &&
+    bytes.byteOffset === 0 &&
+    bytes.byteLength === bytes.buffer.byteLength &&
+    bytes.buffer instanceof ArrayBuffer
+    ? bytes
+    : copy(bytes);
+}
+
 function copy(bytes: Uint8Array): Uint8Array {
   const out = new Uint8Array(Buffer.allocUnsafeSlow(bytes.length).buffer, 0, bytes.length);
   out.set(bytes);
   return out;
 }
 
-/** Workers: one, next to the main thread, fills two cores (TVIX_CHUNK_WRITERS to change). */
-const WORKERS = Math.max(1, Number(process.env.TVIX_CHUNK_WRITERS ?? "1") || 1);
+/**
+ * Workers (TVIX_CHUNK_WRITERS to change). A writer's chunks all go to one worker, so one large
+ * file keeps one busy next to the main thread; many small files spread over both, and their
+ * file creations (most of their cost) then run on two cores.
+ */
+const WORKERS = Math.max(1, Number(process.env.TVIX_CHUNK_WRITERS ?? "2") || 2);
 
 class ChunkStorePool {
   readonly #workers: (ChunkStoreWorker | undefined)[] = [];
   #failedToStart = false;
 
-  /** A stream into the worker with the fewest open streams; undefined without workers. */
-  open(root: string): ChunkStream | undefined {
+  /** The least busy worker (starting workers up to the limit); undefined without workers. */
+  #pick(): ChunkStoreWorker | undefined {
     if (this.#failedToStart) return undefined;
     let best: ChunkStoreWorker | undefined;
     for (let i = 0; i < WORKERS; i++) {
@@ -149,10 +178,23 @@ class ChunkStorePool {
         }
         this.#workers[i] = w;
       }
-      if (!best || w.open < best.open) best = w;
-      if (w.open === 0) break;
+      if (!best || w.load < best.load) best = w;
+      if (w.load === 0) break;
     }
-    return best?.stream(root);
+    return best;
+  }
+
+  /** A stream into the least busy worker; undefined without workers. */
+  open(root: string): ChunkStream | undefined {
+    return this.#pick()?.stream(root);
+  }
+
+  /**
+   * Stores one chunk on its own (taking `data`'s memory when it is all of it), resolving to the
+   * worker's answer; undefined without workers (`data` untouched).
+   */
+  put(root: string, data: Uint8Array, digest?: Uint8Array): Promise<ChunkReply> | undefined {
+    return this.#pick()?.put(root, data, digest);
   }
 }
 

@@ -26,7 +26,15 @@ export type StoreRequest =
       readonly digest?: Uint8Array;
     }
   /** The stream is done (any bytes not taken by a chunk are dropped). */
-  | { readonly t: "end"; readonly s: number };
+  | { readonly t: "end"; readonly s: number }
+  /** One chunk on its own (no stream): a blob that is one chunk, say. */
+  | {
+      readonly t: "put";
+      readonly id: number;
+      readonly root: string;
+      readonly data: Uint8Array;
+      readonly digest?: Uint8Array;
+    };
 
 /** The answer to a chunk message. */
 export type ChunkReply =
@@ -94,42 +102,53 @@ function take(st: Stream, len: number): Uint8Array {
   return out;
 }
 
-function storeChunk(st: Stream, data: Uint8Array, known?: Uint8Array): Uint8Array {
+function writerFor(root: string): FileObjectWriter {
+  let writer = writers.get(root);
+  if (!writer) {
+    writer = new FileObjectWriter(root);
+    writers.set(root, writer);
+  }
+  return writer;
+}
+
+function storeChunk(writer: FileObjectWriter, data: Uint8Array, known?: Uint8Array): Uint8Array {
   const digest = known ?? blake3Bytes(data);
   const hex = Buffer.from(digest.buffer, digest.byteOffset, digest.byteLength).toString("hex");
   const key = shardedKey("chunks", hex);
-  if (!st.writer.has(key)) st.writer.put(key, encodeChunkSync(data));
+  if (!writer.has(key)) writer.put(key, encodeChunkSync(data));
   return digest;
+}
+
+/** Runs `store` for a chunk message and posts its reply. */
+function answer(id: number, store: () => Uint8Array): void {
+  let reply: ChunkReply;
+  try {
+    reply = { id, kind: "ok", digest: store() };
+  } catch (e) {
+    reply = { id, kind: "io", message: (e as Error).message };
+  }
+  parentPort!.postMessage(reply);
 }
 
 parentPort?.on("message", (req: StoreRequest) => {
   switch (req.t) {
-    case "open": {
-      let writer = writers.get(req.root);
-      if (!writer) {
-        writer = new FileObjectWriter(req.root);
-        writers.set(req.root, writer);
-      }
-      streams.set(req.s, { writer, parts: [], used: 0 });
+    case "open":
+      streams.set(req.s, { writer: writerFor(req.root), parts: [], used: 0 });
       return;
-    }
     case "data":
       streams.get(req.s)?.parts.push(req.data);
       return;
-    case "chunk": {
-      let reply: ChunkReply;
-      try {
+    case "chunk":
+      answer(req.id, () => {
         const st = streams.get(req.s);
         if (!st) throw new Error("chunk for a stream that is not open");
-        const data = take(st, req.len);
-        reply = { id: req.id, kind: "ok", digest: storeChunk(st, data, req.digest) };
-      } catch (e) {
-        reply = { id: req.id, kind: "io", message: (e as Error).message };
-      }
-      parentPort!.postMessage(reply);
+        return storeChunk(st.writer, take(st, req.len), req.digest);
+      });
       giveBack();
       return;
-    }
+    case "put":
+      answer(req.id, () => storeChunk(writerFor(req.root), req.data, req.digest));
+      return;
     case "end": {
       const st = streams.get(req.s);
       streams.delete(req.s);

@@ -318,6 +318,11 @@ export class StreamChunker {
   /** Set while the buffer lives in a WebAssembly instance's memory (blobs of ≥ max bytes). */
   #gear: GearInstance | undefined;
 
+  /** Inputs of at most this many bytes in all are one chunk (FastCDC never cuts below min). */
+  get min(): number {
+    return this.#p.min;
+  }
+
   constructor(sizes: ChunkSizes = chunkSizesFor(DEFAULT_AVG_CHUNK_SIZE)) {
     this.#p = new CutParams(sizes);
     // Grown on demand (up to 2·max): most blobs are small, and a writer per small file must not

@@ -5,6 +5,7 @@
  * blob is a single chunk). The index is written last, so a blob is visible only when complete.
  */
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { concatBytes } from "../bytes.ts";
 import { BlobServiceError } from "../errors.ts";
 import { StatBlobResponseSchema } from "../gen/tvix/castore/v1/rpc_blobstore_pb.ts";
 import {
@@ -184,6 +185,18 @@ class ObjectStoreBlobWriter extends BaseBlobWriter {
   /** Whether bytes went to the stream (then every chunk does). */
   #streaming = false;
   /**
+   * Bytes written before the first cut (only while a worker is available): a blob that ends
+   * before its first cut (most files) goes to the worker as one message at close, without a
+   * stream; at the first cut these open the stream.
+   */
+  #held: Uint8Array[] | undefined;
+  /**
+   * Bytes held so far; the held bytes go into the chunker only once they are more than its
+   * minimum chunk size (fewer are one chunk whatever they are, and need no copy into it).
+   */
+  #heldBytes = 0;
+  #heldInChunker = false;
+  /**
    * The first chunk waits here until a second one shows up: if it stays the only one it *is*
    * the blob, stored under the blob's own digest, so it may only be stored after close has
    * checked that digest. (The length only, when the worker holds the bytes.)
@@ -205,12 +218,19 @@ class ObjectStoreBlobWriter extends BaseBlobWriter {
     return this.#streaming ? spareBuffer(size) : undefined;
   }
 
+  /** The store's root for a chunk-store worker; undefined when it has none (or no workers). */
+  #localRoot(): Promise<string> | undefined {
+    if (!this.#store.localWriteRoot || !chunkStorePool()) return undefined;
+    this.#root ??= backend(() => this.#store.localWriteRoot!());
+    return this.#root;
+  }
+
+  #root: Promise<string> | undefined;
+
   #openStream(): Promise<ChunkStream | undefined> {
     this.#stream ??= (async () => {
-      const pool = this.#store.localWriteRoot ? chunkStorePool() : undefined;
-      if (!pool) return undefined;
-      const root = await backend(() => this.#store.localWriteRoot!());
-      return pool.open(root);
+      const root = this.#localRoot();
+      return root ? chunkStorePool()?.open(await root) : undefined;
     })();
     return this.#stream;
   }
@@ -233,17 +253,35 @@ class ObjectStoreBlobWriter extends BaseBlobWriter {
         }
         this.#chunks[index] = { digest: b3Digest(reply.digest), size };
       })();
-    } else {
-      const d = digest ?? blake3(chunk);
-      this.#chunks.push({ digest: d, size: chunk.length });
-      const key = chunkKey(d);
+    } else if (this.#root) {
+      // A chunk of a blob that never needed a stream: one message to a worker.
+      const size = chunk.length;
+      this.#chunks.push({ digest: digest ?? EMPTY_DIGEST, size });
+      const root = this.#root;
       task = (async () => {
-        if (await this.#store.head(key)) return; // deduplicated
-        await this.#store.put(key, await zstdFrame(chunk));
+        const answer = chunkStorePool()?.put(await root, chunk, digest);
+        if (!answer) return this.#uploadHere(index, chunk, digest);
+        const reply = await backend(() => answer);
+        if (reply.kind !== "ok") {
+          throw new BlobServiceError("backend", `object store: ${reply.message}`);
+        }
+        this.#chunks[index] = { digest: b3Digest(reply.digest), size };
       })();
+    } else {
+      this.#chunks.push({ digest: digest ?? EMPTY_DIGEST, size: chunk.length });
+      task = this.#uploadHere(index, chunk, digest);
     }
     task.catch(() => {}); // observed when awaited below
     this.#inflight.push(task);
+  }
+
+  /** Stores chunk number `index` through the object store, on this thread. */
+  async #uploadHere(index: number, chunk: Uint8Array, digest?: B3Digest): Promise<void> {
+    const d = digest ?? blake3(chunk);
+    this.#chunks[index] = { digest: d, size: chunk.length };
+    const key = chunkKey(d);
+    if (await this.#store.head(key)) return; // deduplicated
+    await this.#store.put(key, await zstdFrame(chunk));
   }
 
   async #accept(chunk: Uint8Array | number): Promise<void> {
@@ -261,13 +299,33 @@ class ObjectStoreBlobWriter extends BaseBlobWriter {
   }
 
   protected async store(data: Uint8Array, transfer: boolean): Promise<void> {
-    if (this.#streaming || (this.#chunks.length === 0 && this.#first === undefined)) {
-      const stream = await this.#openStream();
-      if (stream) {
+    if (this.#streaming) {
+      // Cut first (the chunker copies what it needs), then hand the bytes over.
+      const cuts = this.#chunker.pushCuts(data);
+      (await this.#stream)!.data(data, transfer);
+      for (const len of cuts) await this.#accept(len);
+      return;
+    }
+    if (this.#chunks.length === 0 && this.#first === undefined) {
+      const root = this.#localRoot();
+      if (root) {
+        await root;
+        // Kept until it is known whether a stream is needed (a copy unless handed over).
+        const held = (this.#held ??= []);
+        held.push(transfer ? data : data.slice());
+        this.#heldBytes += data.length;
+        let cuts: number[] = [];
+        if (this.#heldInChunker) cuts = this.#chunker.pushCuts(data);
+        else if (this.#heldBytes > this.#chunker.min) {
+          this.#heldInChunker = true;
+          for (const h of held) cuts.push(...this.#chunker.pushCuts(h));
+        }
+        if (cuts.length === 0) return;
+        const stream = await this.#openStream();
+        if (!stream) throw new BlobServiceError("backend", "chunk store worker unavailable");
         this.#streaming = true;
-        // Cut first (the chunker copies what it needs), then hand the bytes over.
-        const cuts = this.#chunker.pushCuts(data);
-        stream.data(data, transfer);
+        for (const h of held) stream.data(h, true);
+        this.#held = undefined;
         for (const len of cuts) await this.#accept(len);
         return;
       }
@@ -276,7 +334,13 @@ class ObjectStoreBlobWriter extends BaseBlobWriter {
   }
 
   protected async commit(digest: B3Digest): Promise<void> {
-    const rest = this.#streaming ? this.#chunker.finishCuts() : this.#chunker.finish();
+    let rest: (Uint8Array | number)[];
+    if (this.#streaming) rest = this.#chunker.finishCuts();
+    else if (this.#held && !this.#heldInChunker) {
+      // At most the minimum chunk size: one chunk, the held bytes themselves.
+      rest = this.#held.length === 1 ? this.#held : [concatBytes(this.#held)];
+    } else rest = this.#chunker.finish(); // the chunker's copies are the chunks
+    this.#held = undefined;
     for (const chunk of rest) await this.#accept(chunk);
     if (this.#first !== undefined) {
       // The only chunk: its digest is the blob's, just computed.
@@ -305,6 +369,7 @@ class ObjectStoreBlobWriter extends BaseBlobWriter {
     // (and they may be shared with other blobs). Only the index makes a multi-chunk blob
     // visible, and a lone first chunk was never stored.
     this.#first = undefined;
+    this.#held = undefined;
     await Promise.allSettled(this.#inflight.splice(0));
     (await this.#stream?.catch(() => undefined))?.end();
     if (this.#streaming) this.#chunker.finishCuts();

@@ -15,6 +15,7 @@ export interface Blake3Hasher {
 interface NativeHasher {
   update(input: Uint8Array): unknown;
   digestBuffer(): Uint8Array;
+  reset(): unknown;
 }
 
 interface NativeModule {
@@ -43,14 +44,31 @@ function asPlainBytes(b: Uint8Array): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
+/**
+ * Native hashers to reuse (reset after their digest): making one costs several times hashing a
+ * small file, and an import makes one per file.
+ */
+const spareHashers: NativeHasher[] = [];
+
 export function createBlake3(): Blake3Hasher {
   if (native) {
-    const h = new native.Blake3Hasher();
+    let h: NativeHasher | undefined = spareHashers.pop() ?? new native.Blake3Hasher();
+    const used = () => {
+      if (!h) throw new Error("BLAKE3 hasher used after its digest");
+      return h;
+    };
     return {
       update: (data) => {
-        h.update(data);
+        used().update(data);
       },
-      digest: () => asPlainBytes(h.digestBuffer()),
+      digest: () => {
+        const n = used();
+        h = undefined;
+        const d = asPlainBytes(n.digestBuffer());
+        n.reset();
+        if (spareHashers.length < 64) spareHashers.push(n);
+        return d;
+      },
     };
   }
   const h = nobleBlake3.create();
