@@ -311,7 +311,8 @@ class ObjectStoreBlobWriter extends BaseBlobWriter {
       if (root) {
         await root;
         // Kept until it is known whether a stream is needed (a copy unless handed over).
-        const held = (this.#held ??= []);
+        this.#held ??= [];
+        const held = this.#held;
         held.push(transfer ? data : data.slice());
         this.#heldBytes += data.length;
         let cuts: number[] = [];
