@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { request } from "node:http";
+import { connect } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { zstdDecompressSync } from "node:zlib";
 import { blobServiceFromUrl, directoryServiceFromUrl } from "@tvix-ts/castore";
@@ -49,6 +50,71 @@ function http(
     });
     req.on("error", reject);
     req.end(body);
+  });
+}
+
+interface RawResponse {
+  status: number;
+  headers: Map<string, string>;
+  body: Buffer;
+}
+
+/**
+ * Sends `parts` on one connection (each a separate write, `gapMs` apart) and reads one response
+ * per entry of `methods` (HEAD answers have no body).
+ */
+function raw(
+  port: number,
+  parts: string[],
+  methods: string[],
+  gapMs = 0,
+): Promise<{ responses: RawResponse[]; closed: boolean }> {
+  return new Promise((resolve, reject) => {
+    const sock = connect(port, "127.0.0.1");
+    let buf = Buffer.alloc(0);
+    const responses: RawResponse[] = [];
+    const done = (closed: boolean) => {
+      sock.destroy();
+      resolve({ responses, closed });
+    };
+    sock.on("data", (d) => {
+      buf = Buffer.concat([buf, d]);
+      for (;;) {
+        const end = buf.indexOf("\r\n\r\n");
+        if (end < 0) return;
+        const [statusLine, ...lines] = buf.toString("latin1", 0, end).split("\r\n");
+        const headers = new Map(
+          lines.map((l) => {
+            const i = l.indexOf(":");
+            return [l.slice(0, i).toLowerCase(), l.slice(i + 1).trim()] as [string, string];
+          }),
+        );
+        const len =
+          methods[responses.length] === "HEAD" ? 0 : Number(headers.get("content-length"));
+        if (buf.length < end + 4 + len) return;
+        responses.push({
+          status: Number(statusLine!.split(" ")[1]),
+          headers,
+          body: buf.subarray(end + 4, end + 4 + len),
+        });
+        buf = buf.subarray(end + 4 + len);
+        if (responses.length === methods.length) {
+          // Wait briefly to see whether the server closes the connection.
+          setTimeout(() => done(sock.readableEnded), 50);
+          return;
+        }
+      }
+    });
+    sock.on("end", () => {
+      if (responses.length < methods.length) done(true);
+    });
+    sock.on("error", reject);
+    sock.on("connect", async () => {
+      for (const p of parts) {
+        sock.write(p);
+        if (gapMs) await new Promise((r) => setTimeout(r, gapMs));
+      }
+    });
   });
 }
 
@@ -232,6 +298,116 @@ describe("nar-bridge", () => {
       assert.ok(back.body.equals(nar));
     } finally {
       await up.close(100);
+    }
+  });
+
+  it("answers pipelined narinfo requests on the socket in order, then hands over to node:http", async () => {
+    const b = await startNarBridge({ ...store, signingKey: key, port: 0 });
+    try {
+      const hash = info.storePath.hashPart;
+      const get = (p: string, extra = "") => `GET ${p} HTTP/1.1\r\nHost: x\r\n${extra}\r\n`;
+      const reqs = [
+        get(`/${hash}.narinfo`), // looked up
+        get(`/${hash}.narinfo`), // cached
+        `HEAD /${hash}.narinfo HTTP/1.1\r\nHost: x\r\n\r\n`,
+        get(`/${"0".repeat(32)}.narinfo`), // 404
+        get("/nix-cache-info"), // node:http from here on
+        get(`/${hash}.narinfo`),
+        get(`/${hash}.narinfo`, "Connection: close\r\n"),
+      ];
+      const methods = ["GET", "GET", "HEAD", "GET", "GET", "GET", "GET"];
+      const { responses: r, closed } = await raw(b.port, [reqs.join("")], methods);
+      assert.deepEqual(
+        r.map((x) => x.status),
+        [200, 200, 200, 404, 200, 200, 200],
+      );
+      const expected = formatNarInfo(info.sign(key).toNarInfo(narUrl(info.node, info.narSize)));
+      for (const i of [0, 1, 5, 6]) assert.equal(r[i]!.body.toString(), expected, `response ${i}`);
+      assert.equal(r[2]!.headers.get("content-length"), String(Buffer.byteLength(expected)));
+      assert.equal(r[3]!.body.toString(), "not found\n");
+      assert.match(r[4]!.body.toString(), /^StoreDir: /);
+      // The socket path sends the headers node:http sends.
+      const names = (x: RawResponse) => [...x.headers.keys()].sort();
+      assert.deepEqual(names(r[0]!), names(r[5]!));
+      for (const h of ["content-type", "content-length", "connection", "keep-alive"]) {
+        assert.equal(r[0]!.headers.get(h), r[5]!.headers.get(h), h);
+      }
+      assert.ok(closed, "Connection: close is honoured");
+    } finally {
+      await b.close(100);
+    }
+  });
+
+  it("leaves requests split across packets, with bodies or unusual headers to node:http", async () => {
+    const b = await startNarBridge({ ...store, port: 0 });
+    try {
+      const hash = info.storePath.hashPart;
+      const expected = formatNarInfo(info.toNarInfo(narUrl(info.node, info.narSize)));
+      const split = await raw(
+        b.port,
+        [`GET /${hash}.narinfo HTTP/1.1\r\nHo`, "st: x\r\n\r\n"],
+        ["GET"],
+        20,
+      );
+      assert.equal(split.responses[0]!.body.toString(), expected);
+      const odd = await raw(
+        b.port,
+        [
+          `GET /${hash}.narinfo HTTP/1.1\r\nHost: x\r\n\r\n`,
+          `GET /${hash}.narinfo HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n`,
+          `GET /${hash}.narinfo?x=1 HTTP/1.1\r\nHost: x\r\n\r\n`,
+          `GET /${hash}.narinfo HTTP/1.0\r\n\r\n`,
+        ],
+        ["GET", "GET", "GET", "GET"],
+        20,
+      );
+      assert.deepEqual(
+        odd.responses.map((x) => [x.status, x.body.toString()]),
+        [
+          [200, expected],
+          [200, expected],
+          [200, expected],
+          [200, expected],
+        ],
+      );
+      assert.ok(odd.closed, "an HTTP/1.0 request without keep-alive closes the connection");
+      const noHost = await raw(b.port, [`GET /${hash}.narinfo HTTP/1.1\r\n\r\n`], ["GET"]);
+      assert.equal(noHost.responses[0]!.status, 400);
+      // A failing lookup: node:http serves the request again and reports the error.
+      const failing = await startNarBridge({
+        ...store,
+        pathInfoService: {
+          ...store.pathInfoService,
+          get: () => Promise.reject(new Error("backend down")),
+        } as typeof store.pathInfoService,
+        port: 0,
+      });
+      try {
+        const f = await raw(
+          failing.port,
+          [`GET /${hash}.narinfo HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n`],
+          ["GET", "GET"],
+        );
+        assert.deepEqual(
+          f.responses.map((x) => [x.status, x.body.toString()]),
+          [
+            [500, "backend down\n"],
+            [200, "Hello from nar-bridge\n"],
+          ],
+        );
+      } finally {
+        await failing.close(100);
+      }
+      // Without the socket path, the same answers.
+      const plain = await startNarBridge({ ...store, port: 0, fastPath: false });
+      try {
+        const p = await http(plain.port, "GET", `/${hash}.narinfo`);
+        assert.equal(p.body.toString(), expected);
+      } finally {
+        await plain.close(100);
+      }
+    } finally {
+      await b.close(100);
     }
   });
 

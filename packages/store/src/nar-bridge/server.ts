@@ -51,6 +51,7 @@ import { NarLayout, releaseNarChunk } from "../nar/layout.ts";
 import { PathInfo, type PathInfoReference } from "../path-info/path-info.ts";
 import { anonymousNodeFromMsg } from "../path-info/proto.ts";
 import type { PathInfoService } from "../pathinfo/types.ts";
+import { type FastNarinfo, installFastPath } from "./fast-path.ts";
 import { HttpError, parseRange, readBody, reply, writeStream } from "./http.ts";
 import { PendingNars } from "./pending.ts";
 import { narUrl } from "./urls.ts";
@@ -78,8 +79,10 @@ const NAR_HEADERS = {
 export function narBridgeHandler(
   opts: NarBridgeOptions,
 ): (req: IncomingMessage, res: ServerResponse) => void {
-  const pending = new PendingNars();
-  const bridge = new Bridge(opts, pending);
+  return handlerOf(new Bridge(opts, new PendingNars()));
+}
+
+function handlerOf(bridge: Bridge): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     if (bridge.cached(req, res)) return;
     bridge.handle(req, res).catch((e) => {
@@ -110,11 +113,13 @@ const NOT_FOUND_HEADERS = { "content-type": "text/plain; charset=utf-8" };
 const NARINFO_TTL_MS = 10_000;
 const NARINFO_CACHE_MAX = 10_000;
 
-interface CachedNarinfo {
-  readonly body: Buffer;
+interface CachedNarinfo extends FastNarinfo {
   readonly headers: readonly [string, string][];
   readonly until: number;
 }
+
+/** narinfo request targets the socket fast path may look up (others go to node:http). */
+const NARINFO_TARGET = /^\/[0-9a-z]{1,64}\.narinfo$/;
 
 class Bridge {
   readonly #o: NarBridgeOptions;
@@ -144,6 +149,16 @@ class Bridge {
     res.end(method === "HEAD" ? undefined : hit.body);
     return true;
   }
+
+  /** `NarinfoSource` for the socket fast path (fast-path.ts). */
+  readonly narinfo = (
+    target: string,
+  ): CachedNarinfo | null | undefined | Promise<CachedNarinfo | null> => {
+    const hit = this.#narinfos.get(target);
+    if (hit !== undefined && hit.until > Date.now()) return hit;
+    if (!NARINFO_TARGET.test(target)) return undefined;
+    return this.#render(target.slice(1));
+  };
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://bridge");
@@ -195,9 +210,17 @@ class Bridge {
   }
 
   async #narinfoDownload(res: ServerResponse, name: string, head: boolean): Promise<void> {
-    let info = await this.#lookup(name, ".narinfo");
+    const entry = await this.#render(name);
     // Misses are frequent (a client asks every cache it knows): answered without an error.
-    if (!info) return reply(res, 404, "not found\n", NOT_FOUND_HEADERS, head);
+    if (!entry) return reply(res, 404, "not found\n", NOT_FOUND_HEADERS, head);
+    res.writeHead(200, entry.headers as [string, string][]);
+    res.end(head ? undefined : entry.body);
+  }
+
+  /** Renders (and caches) the narinfo `name` asks for; null when there is none. */
+  async #render(name: string): Promise<CachedNarinfo | null> {
+    let info = await this.#lookup(name, ".narinfo");
+    if (!info) return null;
     if (this.#o.signingKey) info = info.sign(this.#o.signingKey);
     const zstd = this.#o.narCompression === "zstd";
     const ni = info.toNarInfo(narUrl(info.node, info.narSize) + (zstd ? "&compression=zstd" : ""));
@@ -208,8 +231,9 @@ class Bridge {
       ["content-type", MIME_NARINFO],
       ["content-length", String(body.length)],
     ];
-    this.#narinfos.set(`/${name}`, { body, headers, until: Date.now() + NARINFO_TTL_MS });
-    reply(res, 200, body, { "content-type": MIME_NARINFO }, head);
+    const entry = { body, headers, until: Date.now() + NARINFO_TTL_MS };
+    this.#narinfos.set(`/${name}`, entry);
+    return entry;
   }
 
   async #listing(res: ServerResponse, name: string, head: boolean): Promise<void> {
@@ -425,12 +449,21 @@ export interface NarBridgeServer {
   close(graceMs?: number): Promise<void>;
 }
 
-/** Starts nar-bridge on `host:port` (port 0 picks one). */
+/**
+ * Starts nar-bridge on `host:port` (port 0 picks one). narinfo requests are answered on the
+ * socket before node:http sees the connection (fast-path.ts) unless `fastPath` is false.
+ */
 export async function startNarBridge(
-  opts: NarBridgeOptions & { readonly host?: string; readonly port: number },
+  opts: NarBridgeOptions & {
+    readonly host?: string;
+    readonly port: number;
+    readonly fastPath?: boolean;
+  },
 ): Promise<NarBridgeServer> {
-  const server: Server = createServer({ keepAlive: true }, narBridgeHandler(opts));
+  const bridge = new Bridge(opts, new PendingNars());
+  const server: Server = createServer({ keepAlive: true }, handlerOf(bridge));
   server.keepAliveTimeout = 30_000;
+  const closeFast = opts.fastPath === false ? undefined : installFastPath(server, bridge.narinfo);
   const sockets = new Set<Socket>();
   server.on("connection", (s) => {
     sockets.add(s);
@@ -450,6 +483,7 @@ export async function startNarBridge(
     close: async (graceMs = 10_000) => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      closeFast?.();
       const timer = setTimeout(() => {
         for (const s of sockets) s.destroy();
       }, graceMs);
