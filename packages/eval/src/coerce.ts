@@ -31,7 +31,21 @@ export function coerceToString(
   copyToStore: boolean,
   pos: Pos | null = null,
 ): string {
-  const v = force(s);
+  let v = force(s);
+  // A set coerces through `__toString` or as its `outPath`; the `outPath` chain is followed
+  // here rather than by recursion (derivations coerce their dependencies' paths this way, and
+  // deep dependency chains make deep stacks).
+  while (v instanceof NixAttrs) {
+    const f = v.get("__toString");
+    if (f !== undefined) {
+      const r = callValue(force(f), v, pos);
+      return coerceToString(r, ctx, coerceMore, copyToStore, pos);
+    }
+    const o = v.get("outPath");
+    if (o === undefined)
+      return throwEval(`cannot coerce a set to a string: ${showValue(v, ERROR_PRINT)}`, pos);
+    v = force(o);
+  }
   if (typeof v === "string") return v;
   if (v instanceof NixString) {
     if (ctx !== null) for (const c of v.ctx) ctx.add(c);
@@ -42,16 +56,6 @@ export function coerceToString(
     const sp = copyPathToStore(v.path, pos);
     if (ctx !== null) ctx.add(sp);
     return sp;
-  }
-  if (v instanceof NixAttrs) {
-    const f = v.get("__toString");
-    if (f !== undefined) {
-      const r = callValue(force(f), v, pos);
-      return coerceToString(r, ctx, coerceMore, copyToStore, pos);
-    }
-    const o = v.get("outPath");
-    if (o !== undefined) return coerceToString(o, ctx, coerceMore, copyToStore, pos);
-    return throwEval(`cannot coerce a set to a string: ${showValue(v, ERROR_PRINT)}`, pos);
   }
   if (coerceMore) {
     if (typeof v === "number" || typeof v === "bigint") return String(v);

@@ -59,12 +59,38 @@ export class NixFloat {
   }
 }
 
+/** A string's context as readers see it: a `Set`, or a `SingleContext`. Never mutated. */
+export interface StringContext extends Iterable<string> {
+  readonly size: number;
+  has(element: string): boolean;
+}
+
+/**
+ * A context of one element: what `derivationStrict` gives each `drvPath` and output path.
+ * Tens of thousands of these stay alive in a package set; a `Set` costs several times more.
+ */
+export class SingleContext implements StringContext {
+  readonly element: string;
+  constructor(element: string) {
+    this.element = element;
+  }
+  get size(): number {
+    return 1;
+  }
+  has(element: string): boolean {
+    return element === this.element;
+  }
+  *[Symbol.iterator](): Iterator<string> {
+    yield this.element;
+  }
+}
+
 /** A string with context; `ctx` is never empty (a plain JS string is used then). */
 export class NixString {
   readonly s: string;
   /** Context elements: `/nix/store/…` (opaque), `!out!/nix/store/…drv`, `=/nix/store/…drv`. */
-  readonly ctx: ReadonlySet<string>;
-  constructor(s: string, ctx: ReadonlySet<string>) {
+  readonly ctx: StringContext;
+  constructor(s: string, ctx: StringContext) {
     this.s = s;
     this.ctx = ctx;
   }
@@ -137,6 +163,7 @@ export class NixAttrs {
   /** A set from unsorted (name, slot) pairs; later duplicates win unless `firstWins`. */
   static fromEntries(entries: [string, Slot][], firstWins = false): NixAttrs {
     if (entries.length === 0) return NixAttrs.EMPTY;
+    if (entries.length <= 16) return NixAttrs.fromFewEntries(entries, firstWins);
     const sorted = entries.map((e, i) => [e[0], e[1], i] as [string, Slot, number]);
     sorted.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[2] - b[2]));
     const keys: string[] = [];
@@ -148,6 +175,35 @@ export class NixAttrs {
       }
       keys.push(k);
       values.push(v);
+    }
+    return new NixAttrs(keys, values, null);
+  }
+
+  /**
+   * `fromEntries` for a few entries (derivation results, small literals built by builtins):
+   * a stable insertion sort straight into the key and value arrays, without the tuples and
+   * the work area of `Array#sort`.
+   */
+  private static fromFewEntries(entries: [string, Slot][], firstWins: boolean): NixAttrs {
+    const keys: string[] = [];
+    const values: Slot[] = [];
+    for (let e = 0; e < entries.length; e++) {
+      const k = entries[e][0];
+      let i = keys.length - 1;
+      while (i >= 0 && keys[i] > k) i--;
+      if (i >= 0 && keys[i] === k) {
+        if (!firstWins) values[i] = entries[e][1];
+        continue;
+      }
+      // Shift the greater keys up by one (splice would allocate its result array).
+      keys.push(k);
+      values.push(entries[e][1]);
+      for (let j = keys.length - 1; j > i + 1; j--) {
+        keys[j] = keys[j - 1];
+        values[j] = values[j - 1];
+      }
+      keys[i + 1] = k;
+      values[i + 1] = entries[e][1];
     }
     return new NixAttrs(keys, values, null);
   }
@@ -363,7 +419,7 @@ export function strOf(v: string | NixString): string {
 /** Builds a string value, plain when the context is empty. */
 export function mkString(
   s: string,
-  ctx: ReadonlySet<string> | null | undefined,
+  ctx: StringContext | null | undefined,
 ): string | NixString {
   return ctx && ctx.size > 0 ? new NixString(s, ctx) : s;
 }

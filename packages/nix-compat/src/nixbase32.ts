@@ -20,11 +20,30 @@ export function decodedLength(charLength: number): number {
   return Math.floor((5 * charLength) / 8);
 }
 
+const ALPHABET_CODES = Array.from(NIXBASE32_ALPHABET, (c) => c.charCodeAt(0));
+/** Character codes of one encoding (store-path hashes are 32 characters; hashes up to 103). */
+const codes: number[] = [];
+
 export function encode(input: Uint8Array): string {
   const n = input.length;
   const m = encodedLength(n);
-  let out = "";
+  if (m > 512) return encodeLong(input);
+  codes.length = m;
   for (let k = m - 1; k >= 0; k--) {
+    const b = 5 * k;
+    const i = b >> 3;
+    const j = b & 7;
+    const word = input[i]! | (i + 1 < n ? input[i + 1]! << 8 : 0);
+    codes[m - 1 - k] = ALPHABET_CODES[(word >> j) & 31]!;
+  }
+  // One flat string (concatenating characters would build a rope of `m` pieces).
+  return String.fromCharCode.apply(null, codes);
+}
+
+function encodeLong(input: Uint8Array): string {
+  const n = input.length;
+  let out = "";
+  for (let k = encodedLength(n) - 1; k >= 0; k--) {
     const b = 5 * k;
     const i = b >> 3;
     const j = b & 7;

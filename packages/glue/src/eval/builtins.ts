@@ -11,10 +11,9 @@ import type { GlueSession } from "./session.ts";
 import { makeFilterSource, makePath, makeStorePath, makeToFile } from "./store-builtins.ts";
 
 export function glueBuiltins(session: GlueSession): Map<string, Slot> {
-  const strict = makeDerivationStrict(session);
   const m = new Map<string, Slot>([
-    ["derivationStrict", strict],
-    ["derivation", makeDerivationWrapper(strict)],
+    ["derivationStrict", makeDerivationStrict(session)],
+    ["derivation", makeDerivationWrapper(session)],
     ["toFile", makeToFile(session)],
     ["path", makePath(session)],
     ["filterSource", makeFilterSource(session)],

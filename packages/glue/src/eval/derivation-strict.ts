@@ -10,10 +10,11 @@ import {
   coerceToString,
   force,
   isNixError,
-  mkString,
   NixAttrs,
+  NixString,
   PrimOp,
   runtime,
+  SingleContext,
   type Slot,
   throwEval,
   toJSON,
@@ -90,56 +91,50 @@ export function derivationStrict(session: GlueSession, args: NixAttrs): Value {
   let hashMode: ContentAddressMethod | undefined;
   const json: string[] = [];
 
-  const handleHashMode = (s: string) => {
-    if (s === "recursive") hashMode = "nar";
-    else if (s === "flat") hashMode = "flat";
-    else throwEval(`invalid value '${s}' for 'outputHashMode' attribute`);
-  };
-
-  // One closure per derivation (not per attribute); the trace message is built on errors only.
-  const attr = (key: string, slot: Slot): void => {
-    const v = force(slot);
-    if (ignoreNulls && v === null) return;
-    if (key === "__contentAddressed") {
-      if (runtime.forceBool(v)) experimental("ca-derivations");
-      return;
-    }
-    if (key === "__impure") {
-      if (runtime.forceBool(v)) experimental("impure-derivations");
-      return;
-    }
-    if (key === "args") {
-      for (const x of runtime.forceList(v)) drv.args.push(coerceToString(x, ctx, true, true));
-      return;
-    }
-    if (structured) {
-      if (key === "__structuredAttrs") return;
-      json.push(`${toJSON(key, new Set())}:${toJSON(v, ctx)}`);
-      if (key === "builder") drv.builder = coerceString(v, ctx);
-      else if (key === "system") drv.system = runtime.forceStringNoCtx(v);
-      else if (key === "outputHash") outputHash = runtime.forceStringNoCtx(v);
-      else if (key === "outputHashAlgo") outputHashAlgo = runtime.forceStringNoCtx(v);
-      else if (key === "outputHashMode") handleHashMode(runtime.forceStringNoCtx(v));
-      else if (key === "outputs")
-        outputs = checkOutputs(runtime.forceList(v).map((x) => runtime.forceStringNoCtx(x)));
-      return;
-    }
-    const s = coerceToString(v, ctx, true, true);
-    if (!drv.env.has(key)) drv.env.set(key, s);
-    if (key === "builder") drv.builder = s;
-    else if (key === "system") drv.system = s;
-    else if (key === "outputHash") outputHash = s;
-    else if (key === "outputHashAlgo") outputHashAlgo = s;
-    else if (key === "outputHashMode") handleHashMode(s);
-    else if (key === "outputs")
-      outputs = checkOutputs(s.split(/[ \t\n\r]+/).filter((x) => x !== ""));
-  };
+  // The attributes are coerced in this loop itself rather than in a helper: a derivation's
+  // dependencies are forced from here, recursively, so every frame counts (see
+  // derivation-wrapper.ts). The trace message is built on errors only.
   const keys = args.keys;
+  const slots = args.values;
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i];
     if (key === "__ignoreNulls") continue;
     try {
-      attr(key, args.values[i]);
+      const v = force(slots[i]);
+      if (ignoreNulls && v === null) continue;
+      if (key === "__contentAddressed") {
+        if (runtime.forceBool(v)) experimental("ca-derivations");
+        continue;
+      }
+      if (key === "__impure") {
+        if (runtime.forceBool(v)) experimental("impure-derivations");
+        continue;
+      }
+      if (key === "args") {
+        for (const x of runtime.forceList(v)) drv.args.push(coerceToString(x, ctx, true, true));
+        continue;
+      }
+      if (structured) {
+        if (key === "__structuredAttrs") continue;
+        json.push(`${toJSON(key, new Set())}:${toJSON(v, ctx)}`);
+        if (key === "builder") drv.builder = coerceString(v, ctx);
+        else if (key === "system") drv.system = runtime.forceStringNoCtx(v);
+        else if (key === "outputHash") outputHash = runtime.forceStringNoCtx(v);
+        else if (key === "outputHashAlgo") outputHashAlgo = runtime.forceStringNoCtx(v);
+        else if (key === "outputHashMode") hashMode = parseHashMode(runtime.forceStringNoCtx(v));
+        else if (key === "outputs")
+          outputs = checkOutputs(runtime.forceList(v).map((x) => runtime.forceStringNoCtx(x)));
+        continue;
+      }
+      const s = coerceToString(v, ctx, true, true);
+      if (!drv.env.has(key)) drv.env.set(key, s);
+      if (key === "builder") drv.builder = s;
+      else if (key === "system") drv.system = s;
+      else if (key === "outputHash") outputHash = s;
+      else if (key === "outputHashAlgo") outputHashAlgo = s;
+      else if (key === "outputHashMode") hashMode = parseHashMode(s);
+      else if (key === "outputs")
+        outputs = checkOutputs(s.split(/[ \t\n\r]+/).filter((x) => x !== ""));
     } catch (e) {
       if (isNixError(e))
         e.addTrace(`while evaluating the attribute '${key}' of the derivation '${name}'`, null);
@@ -172,7 +167,7 @@ export function derivationStrict(session: GlueSession, args: NixAttrs): Value {
     name,
     outputs,
     outputPaths: fin.outputPaths,
-    hashModulo: fin.hashModulo,
+    hashModulo: fin.hashModuloHex,
     references: fin.references,
     aterm: session.persist ? fin.aterm : undefined,
   });
@@ -188,11 +183,20 @@ export function derivationStrict(session: GlueSession, args: NixAttrs): Value {
   if (drv.builder === "builtin:fetchurl") registerBuiltinFetchurl(session, drv, name);
 
   const entries: [string, Slot][] = [
-    ["drvPath", mkString(fin.drvPath, new Set([`=${fin.drvPath}`]))],
+    ["drvPath", new NixString(fin.drvPath, new SingleContext(`=${fin.drvPath}`))],
   ];
   for (const o of outputs)
-    entries.push([o, mkString(fin.outputPaths.get(o) ?? "", new Set([`!${o}!${fin.drvPath}`]))]);
+    entries.push([
+      o,
+      new NixString(fin.outputPaths.get(o) ?? "", new SingleContext(`!${o}!${fin.drvPath}`)),
+    ]);
   return NixAttrs.fromEntries(entries);
+}
+
+function parseHashMode(s: string): ContentAddressMethod {
+  if (s === "recursive") return "nar";
+  if (s === "flat") return "flat";
+  return throwEval(`invalid value '${s}' for 'outputHashMode' attribute`);
 }
 
 /** `forceString` with context (the builder under structured attrs must be a string). */

@@ -22,64 +22,61 @@ import {
   type Value,
 } from "@tvix-ts/eval";
 
+import { derivationStrict } from "./derivation-strict.ts";
+import type { GlueSession } from "./session.ts";
+
 const DEFAULT_OUTPUTS: Slot[] = ["out"];
 
-export function makeDerivationWrapper(derivationStrict: PrimOp): PrimOp {
+/**
+ * Calls `derivationStrict` itself (not the PrimOp around it). Every derivation that
+ * depends on another forces it from inside its own `derivationStrict` (coercing `outPath`), so
+ * dependency chains recurse as deep as they are long; the fewer JavaScript frames per level
+ * (thunk → strict → derivationStrict), the less the garbage collector scans on each
+ * young-generation collection.
+ */
+export function makeDerivationWrapper(session: GlueSession): PrimOp {
   return new PrimOp("derivation", 1, (a: Slot) => {
     const drvAttrs = runtime.forceAttrs(a);
     const outputsSlot = drvAttrs.get("outputs") ?? DEFAULT_OUTPUTS;
-    const strict = new Thunk(() => derivationStrict.fn(drvAttrs), []);
-    const strictAttr = (name: string): Value => {
-      const set = runtime.forceAttrs(strict);
-      const v = set.get(name);
-      if (v === undefined) return throwEval(`attribute '${name}' missing`);
-      return force(v);
+    const result = new Thunk(() => derivationStrict(session, drvAttrs), []);
+    const drvPath = new Thunk(() => strictAttr(result, "drvPath"), []);
+    const names = runtime.forceList(outputsSlot);
+    if (names.length === 0) return throwEval("list index 0 is out of bounds");
+    const values = names.map((nameSlot) => new Thunk(() => build(nameSlot), []));
+    // Each output's set is `common // { drvPath; outPath; outputName; type }` where `common`
+    // is `drvAttrs // listToAttrs outputsList // { all; drvAttrs }`: built here as one overlay
+    // applied once, so `common` itself is never materialised.
+    let shared: [string, Slot][] | undefined;
+    const build = (nameSlot: Slot): Value => {
+      if (shared === undefined) {
+        // listToAttrs: the first of equal names wins.
+        const byName = new Map<string, Slot>();
+        for (let i = 0; i < names.length; i++) {
+          const n = runtime.forceStringNoCtx(names[i]);
+          if (!byName.has(n)) byName.set(n, values[i]);
+        }
+        byName.set("all", values);
+        byName.set("drvAttrs", drvAttrs);
+        shared = [...byName];
+      }
+      const overlay: [string, Slot][] = [
+        ...shared,
+        ["drvPath", drvPath],
+        ["outPath", new Thunk(() => strictAttr(result, runtime.forceStringNoCtx(nameSlot)), [])],
+        ["outputName", nameSlot],
+        ["type", "derivation"],
+      ];
+      return updateAttrs(drvAttrs, NixAttrs.fromEntries(overlay));
     };
-    const drvPath = new Thunk(() => strictAttr("drvPath"), []);
-    // Built on first use, like the `let` bindings of the Nix code.
-    let elements: NixAttrs[] | undefined;
-    let common: Thunk;
-    const outputsList = (): NixAttrs[] => {
-      if (elements !== undefined) return elements;
-      const names = runtime.forceList(outputsSlot);
-      elements = names.map((nameSlot) => {
-        const value = new Thunk(
-          () =>
-            updateAttrs(
-              runtime.forceAttrs(common),
-              new NixAttrs(
-                ["drvPath", "outPath", "outputName", "type"],
-                [
-                  drvPath,
-                  new Thunk(() => strictAttr(runtime.forceStringNoCtx(nameSlot)), []),
-                  nameSlot,
-                  "derivation",
-                ],
-                null,
-              ),
-            ),
-          [],
-        );
-        return new NixAttrs(["name", "value"], [nameSlot, value], null);
-      });
-      return elements;
-    };
-    common = new Thunk(() => {
-      const list = outputsList();
-      // listToAttrs: the first of equal names wins.
-      const byName: [string, Slot][] = list.map((e) => [
-        runtime.forceStringNoCtx(e.values[0]),
-        e.values[1],
-      ]);
-      const perOutput = NixAttrs.fromEntries(byName, true);
-      const all = list.map((e) => e.values[1]);
-      return updateAttrs(
-        updateAttrs(drvAttrs, perOutput),
-        new NixAttrs(["all", "drvAttrs"], [all, drvAttrs], null),
-      );
-    }, []);
-    const list = outputsList();
-    if (list.length === 0) return throwEval("list index 0 is out of bounds");
-    return force(list[0].values[1]);
+    return force(values[0]);
   });
+}
+
+/** An attribute of `derivationStrict`'s result. */
+function strictAttr(result: Thunk, name: string): Value {
+  const set = result.force();
+  if (!(set instanceof NixAttrs)) return runtime.forceAttrs(set);
+  const v = set.get(name);
+  if (v === undefined) return throwEval(`attribute '${name}' missing`);
+  return force(v);
 }

@@ -10,9 +10,9 @@ import { IOFailure, throwEval } from "@tvix-ts/eval";
 import {
   type Derivation,
   derivationReferences,
-  type InputHashModulo,
   outputPath,
   parseDerivation,
+  toHex,
   tryHashDerivationModulo,
 } from "@tvix-ts/nix-compat";
 import type { KnownDerivation } from "./known-paths.ts";
@@ -70,7 +70,8 @@ export function lookupDerivation(
   } catch (e) {
     return throwEval(`error parsing derivation '${drvPath}': ${(e as Error).message}`);
   }
-  const hashModulo = tryHashDerivationModulo(drv, (p) => lookupHashModulo(session, p));
+  const modulo = tryHashDerivationModulo(drv, (p) => lookupHashModulo(session, p));
+  const hashModulo = modulo === "deferred" ? modulo : toHex(modulo);
   const outputPaths = new Map<string, string>();
   for (const [o, out] of drv.outputs) {
     const p = outputPath(out);
@@ -89,10 +90,7 @@ export function lookupDerivation(
   return d;
 }
 
-export function lookupHashModulo(
-  session: GlueSession,
-  drvPath: string,
-): InputHashModulo | undefined {
+export function lookupHashModulo(session: GlueSession, drvPath: string): string | undefined {
   return lookupDerivation(session, drvPath)?.hashModulo;
 }
 

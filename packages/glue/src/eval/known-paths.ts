@@ -6,14 +6,14 @@
  * - fetches whose store path was computed without downloading (lazy fetching);
  * - local paths imported as sources and `toFile` texts, so that reading them back needs no store.
  */
-import type { InputHashModulo } from "@tvix-ts/nix-compat";
 import type { Fetch } from "../protocol.ts";
 
 export interface KnownDerivation {
   readonly name: string;
   readonly outputs: readonly string[];
   readonly outputPaths: ReadonlyMap<string, string>;
-  readonly hashModulo: InputHashModulo;
+  /** Lowercase hex of the hash modulo, or "deferred" (what a `HashModuloLookup` returns). */
+  readonly hashModulo: string;
   /** Sorted references of the `.drv` file (input sources and input derivations). */
   readonly references: readonly string[];
   /** The `.drv` file, kept only when the evaluation persists its results. */

@@ -12,6 +12,17 @@ function privateKey(seed: Uint8Array) {
   return createPrivateKey({ key: Buffer.concat([prefix, seed]), format: "der", type: "pkcs8" });
 }
 
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/**
+ * A byte string as `hash` input: ASCII strings as they are (their UTF-8 is their bytes, and
+ * Node encodes them outside the JS heap); others as latin1, the byte string's own encoding.
+ * Derivation ATerms are hashed this way tens of thousands of times per evaluation.
+ */
+function byteStringData(s: string): string | Buffer {
+  return NON_ASCII.test(s) ? Buffer.from(s, "latin1") : s;
+}
+
 function toU8(b: Buffer): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
@@ -34,11 +45,10 @@ export const cryptoProvider: CryptoProvider = {
     return toU8(hash(algo, data, "buffer"));
   },
   digestByteString(algo, s) {
-    // latin1 is the byte string's own encoding (a copy of a one-byte string's characters).
-    return toU8(hash(algo, Buffer.from(s, "latin1"), "buffer"));
+    return toU8(hash(algo, byteStringData(s), "buffer"));
   },
   digestByteStringHex(algo, s) {
-    return hash(algo, Buffer.from(s, "latin1"), "hex");
+    return hash(algo, byteStringData(s), "hex");
   },
   digestUtf8(algo, s) {
     return toU8(hash(algo, s, "buffer"));

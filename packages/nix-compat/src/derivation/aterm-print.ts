@@ -7,13 +7,7 @@
  * output fields, input paths and output names, and system are written raw.
  */
 import { byteStringToBytes } from "./byte-string.ts";
-import {
-  compareByteStrings,
-  type Derivation,
-  type DerivationOutput,
-  methodAlgoString,
-  sortedKeys,
-} from "./model.ts";
+import { type Derivation, type DerivationOutput, methodAlgoString, sortedKeys } from "./model.ts";
 
 const NEEDS_ESCAPE = /[\\"\n\r\t]/;
 
@@ -86,27 +80,43 @@ export interface AtermOptions {
  * `,[inputSrcs],"system","builder",[args],[env])`. The whole ATerm is `head + "," + inputs +
  * tail`; hashDerivationModulo re-uses sections instead of printing the same env again.
  */
+// The printers below concatenate directly rather than through arrays and `join`: they run
+// several times per derivation, and `derivationStrict` is the evaluator's hottest builtin.
 export function atermHead(drv: Derivation, masked = false): string {
-  const outs: string[] = [];
-  for (const name of sortedKeys(drv.outputs)) {
-    outs.push(outputTuple(name, drv.outputs.get(name)!, masked));
+  const names = drv.outputs.size === 1 ? drv.outputs.keys() : sortedKeys(drv.outputs);
+  let s = "Derive([";
+  let first = true;
+  for (const name of names) {
+    if (!first) s += ",";
+    first = false;
+    s += outputTuple(name, drv.outputs.get(name)!, masked);
   }
-  return `Derive([${outs.join(",")}]`;
+  return `${s}]`;
+}
+
+/** `("path",["out1","out2"])` with the output names sorted. */
+export function atermInputDrv(path: string, outputs: ReadonlySet<string>): string {
+  let s = `("${path}",[`;
+  if (outputs.size === 1) for (const n of outputs) s += `"${n}"`;
+  else s += joinRaw(sortedKeys(outputs));
+  return `${s}])`;
+}
+
+function joinRaw(items: readonly string[]): string {
+  let s = "";
+  for (let i = 0; i < items.length; i++) s += i === 0 ? `"${items[i]}"` : `,"${items[i]}"`;
+  return s;
 }
 
 export function atermInputDrvs(inputDrvs: ReadonlyMap<string, ReadonlySet<string>>): string {
-  const ins: string[] = [];
+  let s = "[";
+  let first = true;
   for (const path of sortedKeys(inputDrvs)) {
-    const set = inputDrvs.get(path)!;
-    if (set.size === 1) {
-      // The common case: one output (no array to sort).
-      for (const n of set) ins.push(`("${path}",["${n}"])`);
-      continue;
-    }
-    const names = [...set].sort(compareByteStrings);
-    ins.push(`(${raw(path)},[${names.map(raw).join(",")}])`);
+    if (!first) s += ",";
+    first = false;
+    s += atermInputDrv(path, inputDrvs.get(path)!);
   }
-  return `[${ins.join(",")}]`;
+  return `${s}]`;
 }
 
 export function atermTail(drv: Derivation, masked = false): string {
@@ -131,9 +141,14 @@ export function atermTailParts(drv: Derivation, masked = false): AtermTailParts 
     const value = masked && drv.outputs.has(key) ? "" : drv.env.get(key)!;
     entries[i] = atermEnvEntry(key, value);
   }
-  const before = `,[${sortedKeys(drv.inputSrcs).map(raw).join(",")}],${raw(drv.system)},${atermEscaped(
+  let args = "";
+  for (let i = 0; i < drv.args.length; i++) {
+    if (i > 0) args += ",";
+    args += atermEscaped(drv.args[i]!);
+  }
+  const before = `,[${joinRaw(sortedKeys(drv.inputSrcs))}],${raw(drv.system)},${atermEscaped(
     drv.builder,
-  )},[${drv.args.map(atermEscaped).join(",")}],[`;
+  )},[${args}],[`;
   return { before, keys, entries };
 }
 

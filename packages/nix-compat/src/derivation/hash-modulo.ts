@@ -14,17 +14,18 @@
  */
 import { toHex } from "../bytes.ts";
 import { digestByteString, digestUtf8 } from "../crypto/index.ts";
-import { atermHead, atermInputDrvs, atermTail } from "./aterm-print.ts";
-import { compareByteStrings, type Derivation, DerivationError, methodAlgoString } from "./model.ts";
+import { atermHead, atermInputDrv, atermTail } from "./aterm-print.ts";
+import { type Derivation, DerivationError, methodAlgoString, sortByteStrings } from "./model.ts";
 
 /** The hash modulo of a derivation as its dependants see it. */
 export type InputHashModulo = Uint8Array | "deferred";
 
 /**
  * Returns the unmasked hash modulo of an input derivation (as `finalizeDerivation` or
- * `hashDerivationModulo` gave it), or undefined if it is unknown.
+ * `hashDerivationModulo` gave it; bytes, or their lowercase hex as `finalizeDerivation`'s
+ * `hashModuloHex`), or undefined if it is unknown.
  */
-export type HashModuloLookup = (drvPath: string) => InputHashModulo | undefined;
+export type HashModuloLookup = (drvPath: string) => InputHashModulo | string | undefined;
 
 export interface HashModuloOptions {
   /** Hash the masked form (for the derivation's own output paths). Default false. */
@@ -51,10 +52,10 @@ export function fixedOutputHashModulo(drv: Derivation): Uint8Array | undefined {
  * hex of its hash modulo (output sets of equal hashes merged), or "deferred".
  */
 export function moduloInputDrvs(drv: Derivation, lookup: HashModuloLookup): string | "deferred" {
-  const hexes: string[] = [];
-  const outputs: ReadonlySet<string>[] = [];
+  // `hex\0path` per input: sorting these sorts by hash (equal hashes end up adjacent).
+  const keys: string[] = [];
   let deferred = false;
-  for (const [path, outs] of drv.inputDrvs) {
+  for (const path of drv.inputDrvs.keys()) {
     const h = lookup(path);
     if (h === undefined) {
       throw new DerivationError(
@@ -66,19 +67,25 @@ export function moduloInputDrvs(drv: Derivation, lookup: HashModuloLookup): stri
       deferred = true;
       continue;
     }
-    hexes.push(toHex(h));
-    outputs.push(outs);
+    keys.push(`${typeof h === "string" ? h : toHex(h)}\0${path}`);
   }
   if (deferred) return "deferred";
-  // Sorted by hash; inputs with equal hashes (interchangeable fixed outputs) merged.
-  const order = hexes.map((_, i) => i).sort((a, b) => compareByteStrings(hexes[a]!, hexes[b]!));
-  const merged = new Map<string, ReadonlySet<string>>();
-  for (const i of order) {
-    const key = hexes[i]!;
-    const prev = merged.get(key);
-    merged.set(key, prev === undefined ? outputs[i]! : new Set([...prev, ...outputs[i]!]));
+  sortByteStrings(keys);
+  let s = "[";
+  for (let i = 0; i < keys.length; ) {
+    const hex = keys[i]!.slice(0, keys[i]!.indexOf("\0"));
+    let outs = drv.inputDrvs.get(keys[i]!.slice(hex.length + 1))!;
+    // Inputs with equal hashes (interchangeable fixed outputs) are merged.
+    let j = i + 1;
+    while (j < keys.length && keys[j]!.startsWith(`${hex}\0`)) {
+      outs = new Set([...outs, ...drv.inputDrvs.get(keys[j]!.slice(hex.length + 1))!]);
+      j++;
+    }
+    if (i > 0) s += ",";
+    s += atermInputDrv(hex, outs);
+    i = j;
   }
-  return atermInputDrvs(merged);
+  return `${s}]`;
 }
 
 /** The ATerm that is hashed, as a byte string, or "deferred". */

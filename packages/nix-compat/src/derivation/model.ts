@@ -13,6 +13,7 @@
 import { NixCompatError } from "../errors.ts";
 import type { HashAlgo } from "../hash/algo.ts";
 import type { ContentAddress, ContentAddressMethod } from "../hash/content-address.ts";
+import { sortByteStrings } from "../sort.ts";
 
 export class DerivationError extends NixCompatError {
   /** Byte offset into the parsed input, for parse errors. */
@@ -130,12 +131,12 @@ export function methodAlgoString(method: ContentAddressMethod, algo: HashAlgo): 
 
 /** Sorted copy of byte-string keys (bytewise order, as CppNix's std::map<std::string>). */
 export function sortedKeys<V>(m: ReadonlyMap<string, V> | ReadonlySet<string>): string[] {
-  return [...m.keys()].sort(compareByteStrings);
+  const out: string[] = [];
+  for (const k of m.keys()) out.push(k);
+  return sortByteStrings(out);
 }
 
-export function compareByteStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
+export { compareByteStrings, sortByteStrings, sortUniqueByteStrings } from "../sort.ts";
 
 /** `name` for `out`, `name-output` otherwise: the store path name of an output. */
 export function outputPathName(drvName: string, outputName: string): string {

@@ -2,15 +2,16 @@
  * Output paths, `.drv` paths and placeholders: what `derivationStrict` computes after it has
  * built the derivation's env, outputs and inputs (spec §5.7).
  */
-import { utf8Encode } from "../bytes.ts";
+import { fromHex, toHex, utf8Encode } from "../bytes.ts";
 import { digest, digestByteString, digestByteStringHex } from "../crypto/index.ts";
 import { encode as nb32Encode } from "../nixbase32.ts";
+import { sortUniqueByteStrings } from "../sort.ts";
 import {
   hashPlaceholder,
   makeFixedOutputPath,
-  makeOutputPathFromHex,
+  makeStorePathStringFromHex,
   makeTextPathFromHash,
-  makeTextPathFromHex,
+  makeTextPathStringFromHex,
 } from "../store-path/build.ts";
 import { MAX_NAME_LENGTH, parseAbsoluteStorePath, validateName } from "../store-path/store-path.ts";
 import {
@@ -57,7 +58,10 @@ export function validateDerivationName(name: string): void {
 
 /** Sorted, de-duplicated references of a `.drv` file: its input sources and input derivations. */
 export function derivationReferences(drv: Derivation): string[] {
-  return [...new Set([...drv.inputSrcs, ...drv.inputDrvs.keys()])].sort();
+  const refs: string[] = [];
+  for (const p of drv.inputSrcs) refs.push(p);
+  for (const p of drv.inputDrvs.keys()) refs.push(p);
+  return sortUniqueByteStrings(refs);
 }
 
 /** Store path of the `.drv` file of `drv`, named `<name>.drv`, given its ATerm bytes. */
@@ -104,7 +108,9 @@ export interface FinalizedDerivation {
   /** Output name → path (absent for deferred, floating and impure outputs). */
   outputPaths: Map<string, string>;
   /** The (unmasked) hash modulo, to register for dependants' `HashModuloLookup`. */
-  hashModulo: InputHashModulo;
+  readonly hashModulo: InputHashModulo;
+  /** `hashModulo` as lowercase hex (or "deferred"); a `HashModuloLookup` may return this. */
+  hashModuloHex: string;
   /** Sorted references of the `.drv` file (`derivationReferences`). */
   references: string[];
 }
@@ -130,16 +136,13 @@ export function finalizeDerivation(
   validateDerivationName(name);
   const outputPaths = new Map<string, string>();
   if (drv.outputs.size === 0) throw new DerivationError("no-outputs", "derivation has no outputs");
-  const kinds = new Set<string>();
-  for (const o of drv.outputs.values())
-    kinds.add(o.kind === "deferred" ? "input-addressed" : o.kind);
-  if (kinds.size > 1) {
-    throw new DerivationError(
-      "mixed-output-kinds",
-      `derivation mixes ${[...kinds].join(" and ")} outputs`,
-    );
+  let kind: string | undefined;
+  for (const o of drv.outputs.values()) {
+    const k = o.kind === "deferred" ? "input-addressed" : o.kind;
+    if (kind === undefined) kind = k;
+    else if (k !== kind)
+      throw new DerivationError("mixed-output-kinds", `derivation mixes ${kind} and ${k} outputs`);
   }
-  const kind = [...kinds][0]!;
   let moduloInputs: string | undefined;
   let tailParts: AtermTailParts | undefined;
 
@@ -177,7 +180,7 @@ export function finalizeDerivation(
       for (const o of names) {
         let path: string;
         try {
-          path = makeOutputPathFromHex(h, o, name).toAbsolutePath();
+          path = makeStorePathStringFromHex(`output:${o}`, h, outputPathName(name, o));
         } catch (e) {
           throw new DerivationError("invalid-name", (e as Error).message, { cause: e });
         }
@@ -198,26 +201,31 @@ export function finalizeDerivation(
   const tail = tailParts === undefined ? atermTail(drv) : joinAtermTail(tailParts);
   const atermString = `${head},${atermInputDrvs(drv.inputDrvs)}${tail}`;
   const references = derivationReferences(drv);
-  const drvPath = makeTextPathFromHex(
+  const drvPath = makeTextPathStringFromHex(
     `${name}.drv`,
     digestByteStringHex("sha256", atermString),
     references,
-  ).toAbsolutePath();
-  let hashModulo: InputHashModulo;
-  if (kind === "fixed") hashModulo = fixedOutputHashModulo(drv)!;
-  else if (moduloInputs === undefined || moduloInputs === "deferred") hashModulo = "deferred";
-  else hashModulo = digestByteString("sha256", `${head},${moduloInputs}${tail}`);
+  );
+  let hashModuloHex: string;
+  if (kind === "fixed") hashModuloHex = toHex(fixedOutputHashModulo(drv)!);
+  else if (moduloInputs === undefined || moduloInputs === "deferred") hashModuloHex = "deferred";
+  else hashModuloHex = digestByteStringHex("sha256", `${head},${moduloInputs}${tail}`);
   let aterm: Uint8Array | undefined;
+  let modulo: InputHashModulo | undefined;
   return {
     drvPath,
     atermString,
+    hashModuloHex,
+    get hashModulo() {
+      modulo ??= hashModuloHex === "deferred" ? "deferred" : fromHex(hashModuloHex)!;
+      return modulo;
+    },
     // Encoded on demand: evaluations that do not persist never need the bytes.
     get aterm() {
       aterm ??= byteStringToBytes(atermString);
       return aterm;
     },
     outputPaths,
-    hashModulo,
     references,
   };
 }

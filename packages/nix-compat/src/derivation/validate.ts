@@ -1,5 +1,9 @@
 import { makeFixedOutputPath } from "../store-path/build.ts";
-import { isValidName, parseAbsoluteStorePath } from "../store-path/store-path.ts";
+import {
+  isAbsoluteStorePath,
+  isValidName,
+  parseAbsoluteStorePath,
+} from "../store-path/store-path.ts";
 import { type Derivation, DerivationError, type DerivationOutput, quote } from "./model.ts";
 
 export interface ValidateOptions {
@@ -13,6 +17,16 @@ export interface ValidateOptions {
    * path must be the one its hash gives, as current CppNix checks when parsing.
    */
   name?: string;
+}
+
+/** Throws `invalid-store-path` (with the parser's reason as the cause) unless `p` is a store path. */
+function checkStorePath(p: string, what: () => string): void {
+  if (isAbsoluteStorePath(p)) return;
+  try {
+    parseAbsoluteStorePath(p);
+  } catch (e) {
+    throw new DerivationError("invalid-store-path", what(), { cause: e });
+  }
 }
 
 function fail(code: string, message: string): never {
@@ -63,33 +77,13 @@ export function validateDerivation(drv: Derivation, opts: ValidateOptions = {}):
           );
         }
         if (o.path !== undefined) {
-          try {
-            parseAbsoluteStorePath(o.path);
-          } catch (e) {
-            throw new DerivationError(
-              "invalid-store-path",
-              `output ${quote(name)} has invalid path`,
-              {
-                cause: e,
-              },
-            );
-          }
+          checkStorePath(o.path, () => `output ${quote(name)} has invalid path`);
         } else if (requirePaths) {
           fail("missing-output-path", `output ${quote(name)} has no path`);
         }
         break;
       case "input-addressed":
-        try {
-          parseAbsoluteStorePath(o.path);
-        } catch (e) {
-          throw new DerivationError(
-            "invalid-store-path",
-            `output ${quote(name)} has invalid path`,
-            {
-              cause: e,
-            },
-          );
-        }
+        checkStorePath(o.path, () => `output ${quote(name)} has invalid path`);
         break;
       case "deferred":
         if (requirePaths) fail("missing-output-path", `output ${quote(name)} has no path`);
@@ -129,20 +123,10 @@ export function validateDerivation(drv: Derivation, opts: ValidateOptions = {}):
     }
   }
 
-  for (const [path, names] of drv.inputDrvs) {
-    let name: string;
-    try {
-      name = parseAbsoluteStorePath(path).name;
-    } catch (e) {
-      throw new DerivationError(
-        "invalid-store-path",
-        `invalid input derivation path ${quote(path)}`,
-        {
-          cause: e,
-        },
-      );
-    }
-    if (!name.endsWith(".drv")) {
+  for (const path of drv.inputDrvs.keys()) {
+    const names = drv.inputDrvs.get(path)!;
+    checkStorePath(path, () => `invalid input derivation path ${quote(path)}`);
+    if (!path.endsWith(".drv")) {
       fail("invalid-input-derivation", `input derivation ${quote(path)} does not end in .drv`);
     }
     if (names.size === 0) {
@@ -150,15 +134,7 @@ export function validateDerivation(drv: Derivation, opts: ValidateOptions = {}):
     }
     for (const n of names) checkOutputName(n, path);
   }
-  for (const p of drv.inputSrcs) {
-    try {
-      parseAbsoluteStorePath(p);
-    } catch (e) {
-      throw new DerivationError("invalid-store-path", `invalid input source ${quote(p)}`, {
-        cause: e,
-      });
-    }
-  }
+  for (const p of drv.inputSrcs) checkStorePath(p, () => `invalid input source ${quote(p)}`);
   if (drv.system === "") fail("empty-system", "derivation has an empty system");
   if (drv.builder === "") fail("empty-builder", "derivation has an empty builder");
   if (drv.env.has("")) fail("empty-env-key", "derivation has an empty environment variable name");

@@ -3,7 +3,8 @@ import { digest, digestUtf8 } from "../crypto/index.ts";
 import { ContentAddress } from "../hash/content-address.ts";
 import { NixHash } from "../hash/nix-hash.ts";
 import { encode as nb32Encode } from "../nixbase32.ts";
-import { DIGEST_SIZE, STORE_DIR, StorePath, StorePathError } from "./store-path.ts";
+import { sortUniqueByteStrings } from "../sort.ts";
+import { DIGEST_SIZE, STORE_DIR, StorePath, StorePathError, validateName } from "./store-path.ts";
 
 /** XOR-folds `input` into `size` bytes, as Nix shortens sha256 digests to 160 bits. */
 export function compressHash(input: Uint8Array, size: number): Uint8Array {
@@ -36,8 +37,22 @@ export function makeStorePathFromHex(
   return new StorePath(compressHash(digestUtf8("sha256", fingerprint), DIGEST_SIZE), name);
 }
 
+/** `makeStorePathFromHex(...).toAbsolutePath()` without the `StorePath` object. */
+export function makeStorePathStringFromHex(
+  type: string,
+  innerSha256Hex: string,
+  name: string,
+  storeDir: string = STORE_DIR,
+): string {
+  validateName(name);
+  const d = digestUtf8("sha256", `${type}:sha256:${innerSha256Hex}:${storeDir}:${name}`);
+  return `${storeDir}/${nb32Encode(compressHash(d, DIGEST_SIZE))}-${name}`;
+}
+
 function sortedRefs(references: Iterable<string>): string[] {
-  return [...new Set(references)].sort();
+  return sortUniqueByteStrings(
+    Array.isArray(references) ? [...references] : Array.from(references),
+  );
 }
 
 /** `<type>` with `:ref` for each sorted, de-duplicated absolute reference path. */
@@ -153,6 +168,21 @@ export function makeOutputPath(
 ): StorePath {
   const name = outputName === "out" ? drvName : `${drvName}-${outputName}`;
   return makeStorePath(`output:${outputName}`, hashModulo, name, storeDir);
+}
+
+/** Absolute path of a `.drv` or other text file given its contents' sha256 hex and references. */
+export function makeTextPathStringFromHex(
+  name: string,
+  contentSha256Hex: string,
+  references: Iterable<string> = [],
+  storeDir: string = STORE_DIR,
+): string {
+  return makeStorePathStringFromHex(
+    typeWithRefs("text", references, false),
+    contentSha256Hex,
+    name,
+    storeDir,
+  );
 }
 
 /** `makeOutputPath` given the lowercase hex of the hash modulo. */

@@ -1,5 +1,5 @@
 import { NixCompatError } from "../errors.ts";
-import { decodeFixed, encode as nb32Encode } from "../nixbase32.ts";
+import { decodeFixed, isNixbase32Char, encode as nb32Encode } from "../nixbase32.ts";
 
 export class StorePathError extends NixCompatError {}
 
@@ -115,6 +115,24 @@ export class StorePath {
   static compare(a: StorePath, b: StorePath): number {
     return a.baseName < b.baseName ? -1 : a.baseName > b.baseName ? 1 : 0;
   }
+}
+
+/**
+ * True when `s` is `<storeDir>/<hash>-<name>` as `parseAbsoluteStorePath` (non-strict) accepts
+ * it, checked without allocating: validation of every path in every derivation uses this.
+ */
+export function isAbsoluteStorePath(s: string, storeDir: string = STORE_DIR): boolean {
+  const start = storeDir.length + 1;
+  if (s.length < start + ENCODED_DIGEST_SIZE + 2 || s.length - start - 33 > MAX_NAME_LENGTH)
+    return false;
+  if (!s.startsWith(storeDir) || s.charCodeAt(storeDir.length) !== 47 /* / */) return false;
+  // 32 nixbase32 digits are exactly 160 bits: every digit string decodes to a 20-byte digest.
+  for (let i = start; i < start + ENCODED_DIGEST_SIZE; i++)
+    if (!isNixbase32Char(s.charCodeAt(i))) return false;
+  if (s.charCodeAt(start + ENCODED_DIGEST_SIZE) !== 45 /* - */) return false;
+  for (let i = start + ENCODED_DIGEST_SIZE + 1; i < s.length; i++)
+    if (!isNameChar(s.charCodeAt(i))) return false;
+  return true;
 }
 
 /** Parses `<hash>-<name>`. */
