@@ -417,10 +417,7 @@ export function strOf(v: string | NixString): string {
 }
 
 /** Builds a string value, plain when the context is empty. */
-export function mkString(
-  s: string,
-  ctx: StringContext | null | undefined,
-): string | NixString {
+export function mkString(s: string, ctx: StringContext | null | undefined): string | NixString {
   return ctx && ctx.size > 0 ? new NixString(s, ctx) : s;
 }
 
