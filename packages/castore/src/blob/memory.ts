@@ -2,9 +2,16 @@
  * `memory://`: blobs in a Map, inserted when a writer closes (castore-store.md §3.3). A blob is
  * kept as the 1 MiB pieces it was written in, so a large blob is copied once, not twice.
  */
-import { type B3Digest, digestKey } from "../model/digest.ts";
+import { type B3Digest, blake3, digestKey } from "../model/digest.ts";
 import { BytesReader, PartsReader } from "./reader.ts";
-import type { BlobReader, BlobService, BlobStat, BlobWriter, OpenWriteOptions } from "./types.ts";
+import type {
+  BlobReader,
+  BlobService,
+  BlobStat,
+  BlobWriter,
+  OpenWriteOptions,
+  WriteOptions,
+} from "./types.ts";
 import { BaseBlobWriter } from "./writer-base.ts";
 
 export class MemoryBlobService implements BlobService {
@@ -30,6 +37,21 @@ export class MemoryBlobService implements BlobService {
 
   openWrite(options?: OpenWriteOptions): BlobWriter {
     return new MemoryBlobWriter(this.#blobs, options);
+  }
+
+  async put(data: Uint8Array, options?: WriteOptions): Promise<B3Digest> {
+    const digest = blake3(data);
+    const key = digestKey(digest);
+    if (!this.#blobs.has(key)) {
+      // As a writer keeps it: a handed-over buffer as it is, unless it is a small view into a
+      // bigger buffer (it would pin all of that memory).
+      const keep =
+        options?.transfer === true && data.byteLength * 2 >= data.buffer.byteLength
+          ? data
+          : data.slice();
+      this.#blobs.set(key, [keep]);
+    }
+    return digest;
   }
 
   async close(): Promise<void> {}

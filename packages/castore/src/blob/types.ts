@@ -78,9 +78,31 @@ export interface BlobService {
   stat(digest: B3Digest, options?: { withChunks?: boolean }): Promise<BlobStat | undefined>;
   openRead(digest: B3Digest): Promise<BlobReader | undefined>;
   openWrite(options?: OpenWriteOptions): BlobWriter;
+  /**
+   * Stores a blob given whole, as `openWrite`, one `write` and `close` would, with less work
+   * per blob (an import has one per small file). Optional: `putBlob` falls back to a writer.
+   */
+  put?(data: Uint8Array, options?: WriteOptions): Promise<B3Digest>;
   /** Releases resources (database handles, connections). */
   close(): Promise<void>;
 }
 
 /** Default size of the pieces readers hand out when streaming. */
 export const READ_PIECE_SIZE = 64 * 1024;
+
+/** Stores a blob given whole: `service.put` when it has one, else a writer. */
+export async function putBlob(
+  service: BlobService,
+  data: Uint8Array,
+  options?: WriteOptions,
+): Promise<B3Digest> {
+  if (service.put) return service.put(data, options);
+  const writer = service.openWrite();
+  try {
+    if (data.length > 0) await writer.write(data, options);
+    return await writer.close();
+  } catch (e) {
+    await writer.abort().catch(() => {});
+    throw e;
+  }
+}

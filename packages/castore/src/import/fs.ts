@@ -10,7 +10,7 @@
  */
 import { closeSync, lstatSync, openSync, readSync, type Stats } from "node:fs";
 import { open, readdir, readlink } from "node:fs/promises";
-import type { BlobService } from "../blob/types.ts";
+import { type BlobService, putBlob } from "../blob/types.ts";
 import type { DirectoryPutter, DirectoryService } from "../directory/types.ts";
 import { Directory, type SizeFormula } from "../model/directory.ts";
 import { nameProblem, symlinkTargetProblem } from "../model/names.ts";
@@ -270,13 +270,10 @@ class Ingest {
     }
     const contents = data.subarray(0, size);
     this.#scanner?.scanBytes(contents);
-    const writer = this.#blobs.openWrite();
     try {
-      if (size > 0) await writer.write(contents, { transfer: true });
-      const digest = await writer.close();
+      const digest = await putBlob(this.#blobs, contents, { transfer: true });
       return { type: "file", digest, size, executable: (st.mode & 0o100) !== 0 };
     } catch (e) {
-      await writer.abort().catch(() => {});
       throw new ImportError("upload", show(path), `blob upload failed: ${(e as Error).message}`, {
         cause: e,
       });

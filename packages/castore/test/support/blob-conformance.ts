@@ -11,6 +11,7 @@ import {
   BlobServiceError,
   blake3,
   digestToHex,
+  putBlob,
   readAll,
 } from "../../src/index.ts";
 
@@ -90,6 +91,27 @@ export function blobServiceConformance(name: string, make: () => Promise<BlobBac
           assert.equal(await service.has(digest), true);
           assert.ok(await service.stat(digest));
           assert.deepEqual(await read(service, digest), data);
+        }
+      }),
+    );
+
+    it(
+      "putBlob (a blob given whole) stores what a writer stores",
+      withBackend(async ({ service }) => {
+        for (const data of [
+          fx.EMPTY_BLOB_CONTENTS,
+          fx.HELLOWORLD_BLOB_CONTENTS,
+          noise(7, 5000),
+          noise(8, 300_000),
+        ]) {
+          for (const transfer of [false, true]) {
+            const given = data.slice();
+            const digest = await putBlob(service, given, { transfer });
+            assert.equal(digestToHex(digest), digestToHex(blake3(data)));
+            assert.equal(await service.has(digest), true);
+            assert.deepEqual(await read(service, digest), data);
+            if (!transfer) assert.deepEqual(given, data, "the caller's bytes are untouched");
+          }
         }
       }),
     );
