@@ -99,7 +99,10 @@ interface Measurement {
  * file skips over every inode of its block group deleted in the last minutes (`recently_deleted`
  * in the kernel), one lookup each, so thousands of fresh deletes made each file creation cost
  * up to a millisecond — for every writer of many files, nix-store's small-file tree included.
- * The outputs of a 1 GiB run take about 1 GiB of disk each until then.
+ * The outputs of a 1 GiB run take about 1 GiB of disk each until then. The root is marked as
+ * a top of directory hierarchies (`chattr +T`, when possible), so ext4 puts each run's
+ * directory into a different block group, away from what was deleted recently (by an earlier
+ * bench, or anyone else).
  */
 const workRoot = join(dataDir, "castore-work");
 let workRuns = 0;
@@ -218,6 +221,8 @@ export async function run(argv: string[] = process.argv.slice(2)): Promise<void>
   ).filter(([k]) => k === "blake3" || kindSet.size === 0 || kindSet.has(k));
   console.log(`runs: ${runs} (median), warm page cache${nixStore ? "" : "; nix-store not found"}`);
   fs.rmSync(workRoot, { recursive: true, force: true });
+  fs.mkdirSync(workRoot, { recursive: true });
+  spawnSync("chattr", ["+T", workRoot]);
   try {
     await measure(trees, kinds, runs);
   } finally {
