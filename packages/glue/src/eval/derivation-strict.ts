@@ -158,7 +158,9 @@ export function derivationStrict(session: GlueSession, args: NixAttrs): Value {
 
   let fin: ReturnType<typeof finalizeDerivation>;
   try {
-    fin = finalizeDerivation(drv, name, (p) => lookupHashModulo(session, p));
+    fin = finalizeDerivation(drv, name, (p) => lookupHashModulo(session, p), {
+      keepAterm: session.persist,
+    });
   } catch (e) {
     if (e instanceof DerivationError) return throwEval(e.message);
     throw e;

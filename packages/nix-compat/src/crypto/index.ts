@@ -18,6 +18,12 @@ export function digest(algo: HashAlgo, ...data: Uint8Array[]): Uint8Array {
   return h.digest();
 }
 
+/** `digest` of one buffer as lowercase hex. */
+export function digestHex(algo: HashAlgo, data: Uint8Array): string {
+  if (cryptoProvider.digestHex !== undefined) return cryptoProvider.digestHex(algo, data);
+  return toHex(digest(algo, data));
+}
+
 /** One-shot digest of a byte string (code units 0..255, one byte each). */
 export function digestByteString(algo: HashAlgo, s: string): Uint8Array {
   if (cryptoProvider.digestByteString !== undefined)

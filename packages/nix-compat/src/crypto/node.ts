@@ -44,6 +44,9 @@ export const cryptoProvider: CryptoProvider = {
     // crypto.hash (one-shot) skips the Hash object that createHash allocates per call.
     return toU8(hash(algo, data, "buffer"));
   },
+  digestHex(algo, data) {
+    return hash(algo, data, "hex");
+  },
   digestByteString(algo, s) {
     return toU8(hash(algo, byteStringData(s), "buffer"));
   },

@@ -22,6 +22,8 @@ export interface CryptoProvider {
   digestByteString?(algo: HashAlgo, s: string): Uint8Array;
   /** `digestByteString` as lowercase hex (optional). */
   digestByteStringHex?(algo: HashAlgo, s: string): string;
+  /** `digest` as lowercase hex (optional). */
+  digestHex?(algo: HashAlgo, data: Uint8Array): string;
   /** One-shot digest of the UTF-8 encoding of `s` (optional). */
   digestUtf8?(algo: HashAlgo, s: string): Uint8Array;
   /** Public key of a 32-byte Ed25519 seed. */

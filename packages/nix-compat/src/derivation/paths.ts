@@ -3,7 +3,7 @@
  * built the derivation's env, outputs and inputs (spec §5.7).
  */
 import { fromHex, toHex, utf8Encode } from "../bytes.ts";
-import { digest, digestByteString, digestByteStringHex } from "../crypto/index.ts";
+import { digest, digestByteString, digestHex } from "../crypto/index.ts";
 import { encode as nb32Encode } from "../nixbase32.ts";
 import { sortUniqueByteStrings } from "../sort.ts";
 import {
@@ -14,17 +14,9 @@ import {
   makeTextPathStringFromHex,
 } from "../store-path/build.ts";
 import { MAX_NAME_LENGTH, parseAbsoluteStorePath, validateName } from "../store-path/store-path.ts";
-import {
-  type AtermTailParts,
-  atermEnvEntry,
-  atermHead,
-  atermInputDrvs,
-  atermTail,
-  atermTailParts,
-  joinAtermTail,
-  printDerivationString,
-} from "./aterm-print.ts";
-import { byteStringToBytes } from "./byte-string.ts";
+import { printDerivationString } from "./aterm-print.ts";
+import { AtermWriter } from "./aterm-write.ts";
+import { bytesToByteString } from "./byte-string.ts";
 import {
   fixedOutputHashModulo,
   type HashModuloLookup,
@@ -36,6 +28,7 @@ import {
   DerivationError,
   type DerivationOutput,
   outputPathName,
+  sortedKeys,
 } from "./model.ts";
 import { validateDerivation } from "./validate.ts";
 
@@ -101,10 +94,10 @@ export function downstreamPlaceholder(drvPath: string, outputName: string): stri
 export interface FinalizedDerivation {
   /** The `.drv` store path. */
   drvPath: string;
-  /** The `.drv` file contents. */
+  /** The `.drv` file contents (unless finalized with `keepAterm: false`). */
   readonly aterm: Uint8Array;
-  /** The `.drv` file contents as a byte string (code units 0..255). */
-  atermString: string;
+  /** The `.drv` file contents as a byte string (code units 0..255; unless `keepAterm: false`). */
+  readonly atermString: string;
   /** Output name → path (absent for deferred, floating and impure outputs). */
   outputPaths: Map<string, string>;
   /** The (unmasked) hash modulo, to register for dependants' `HashModuloLookup`. */
@@ -114,6 +107,17 @@ export interface FinalizedDerivation {
   /** Sorted references of the `.drv` file (`derivationReferences`). */
   references: string[];
 }
+
+export interface FinalizeOptions {
+  /**
+   * Keep the `.drv` contents (`aterm`, `atermString`). Default true; an evaluation that never
+   * writes `.drv` files passes false and saves a copy per derivation.
+   */
+  keepAterm?: boolean;
+}
+
+/** One writer for every finalization: the ATerms are hashed from its buffer, never kept there. */
+const writer = new AtermWriter();
 
 /**
  * Fills in output paths and the env vars named after the outputs as `derivationStrict` does,
@@ -132,6 +136,7 @@ export function finalizeDerivation(
   drv: Derivation,
   name: string,
   lookup: HashModuloLookup,
+  opts: FinalizeOptions = {},
 ): FinalizedDerivation {
   validateDerivationName(name);
   const outputPaths = new Map<string, string>();
@@ -144,7 +149,8 @@ export function finalizeDerivation(
       throw new DerivationError("mixed-output-kinds", `derivation mixes ${kind} and ${k} outputs`);
   }
   let moduloInputs: string | undefined;
-  let tailParts: AtermTailParts | undefined;
+  let envKeys: string[] | undefined;
+  const w = writer;
 
   if (kind === "fixed") {
     const o = drv.outputs.get("out");
@@ -169,14 +175,16 @@ export function finalizeDerivation(
       drv.outputs.set(o, { kind: "deferred" });
       drv.env.set(o, "");
     }
-    // Outputs and their env vars are blank now: this prints the masked form.
+    // Outputs and their env vars are blank now: this writes the masked form.
     moduloInputs = moduloInputDrvs(drv, lookup);
-    tailParts = atermTailParts(drv);
+    envKeys = sortedKeys(drv.env);
     if (moduloInputs !== "deferred") {
-      const h = digestByteStringHex(
-        "sha256",
-        `${atermHead(drv)},${moduloInputs}${joinAtermTail(tailParts)}`,
-      );
+      w.reset();
+      w.head(drv, false);
+      w.byte(44);
+      w.raw(moduloInputs);
+      w.tail(drv, envKeys, false);
+      const h = digestHex("sha256", w.view());
       for (const o of names) {
         let path: string;
         try {
@@ -188,8 +196,6 @@ export function finalizeDerivation(
         drv.outputs.set(o, out);
         drv.env.set(o, path);
         outputPaths.set(o, path);
-        // The same env entry, now with the path (keys are unique, outputs are few).
-        tailParts.entries[tailParts.keys.indexOf(o)] = atermEnvEntry(o, path);
       }
     }
   } else {
@@ -197,33 +203,50 @@ export function finalizeDerivation(
   }
 
   validateDerivation(drv, { requireOutputPaths: false });
-  const head = atermHead(drv);
-  const tail = tailParts === undefined ? atermTail(drv) : joinAtermTail(tailParts);
-  const atermString = `${head},${atermInputDrvs(drv.inputDrvs)}${tail}`;
+  envKeys ??= sortedKeys(drv.env);
+  w.reset();
+  w.head(drv, false);
+  w.byte(44);
+  w.inputDrvs(drv.inputDrvs);
+  w.tail(drv, envKeys, false);
+  const atermBytes = opts.keepAterm === false ? undefined : w.view().slice();
   const references = derivationReferences(drv);
   const drvPath = makeTextPathStringFromHex(
     `${name}.drv`,
-    digestByteStringHex("sha256", atermString),
+    digestHex("sha256", w.view()),
     references,
   );
   let hashModuloHex: string;
   if (kind === "fixed") hashModuloHex = toHex(fixedOutputHashModulo(drv)!);
   else if (moduloInputs === undefined || moduloInputs === "deferred") hashModuloHex = "deferred";
-  else hashModuloHex = digestByteStringHex("sha256", `${head},${moduloInputs}${tail}`);
-  let aterm: Uint8Array | undefined;
+  else {
+    w.reset();
+    w.head(drv, false);
+    w.byte(44);
+    w.raw(moduloInputs);
+    w.tail(drv, envKeys, false);
+    hashModuloHex = digestHex("sha256", w.view());
+  }
   let modulo: InputHashModulo | undefined;
+  let atermString: string | undefined;
+  const kept = (): Uint8Array => {
+    if (atermBytes === undefined)
+      throw new DerivationError("aterm-not-kept", "finalizeDerivation ran with keepAterm: false");
+    return atermBytes;
+  };
   return {
     drvPath,
-    atermString,
     hashModuloHex,
     get hashModulo() {
       modulo ??= hashModuloHex === "deferred" ? "deferred" : fromHex(hashModuloHex)!;
       return modulo;
     },
-    // Encoded on demand: evaluations that do not persist never need the bytes.
     get aterm() {
-      aterm ??= byteStringToBytes(atermString);
-      return aterm;
+      return kept();
+    },
+    get atermString() {
+      atermString ??= bytesToByteString(kept());
+      return atermString;
     },
     outputPaths,
     references,

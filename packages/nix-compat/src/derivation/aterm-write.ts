@@ -1,0 +1,177 @@
+/**
+ * ATerm bytes written straight into a reusable buffer, for hashing. `finalizeDerivation` hashes
+ * three ATerms per derivation (masked, final, hash modulo); building each as a string, checking
+ * it and encoding it for the hash allocated several kilobytes per derivation, which an
+ * evaluation creating tens of thousands of derivations paid for in garbage collection.
+ *
+ * Byte strings (code units 0..255) are written one byte per code unit, the same bytes
+ * `printDerivation` produces; the sections and escaping follow aterm-print.ts exactly.
+ */
+import { type Derivation, type DerivationOutput, methodAlgoString, sortedKeys } from "./model.ts";
+
+export class AtermWriter {
+  private buf = new Uint8Array(8192);
+  private n = 0;
+
+  reset(): void {
+    this.n = 0;
+  }
+
+  /** The bytes written since `reset` (a view into the writer's buffer: valid until the next write). */
+  view(): Uint8Array {
+    return this.buf.subarray(0, this.n);
+  }
+
+  private reserve(extra: number): void {
+    if (this.n + extra <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.n + extra) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.n));
+    this.buf = next;
+  }
+
+  byte(c: number): void {
+    this.reserve(1);
+    this.buf[this.n++] = c;
+  }
+
+  /** `s` as it is. */
+  raw(s: string): void {
+    this.reserve(s.length);
+    const buf = this.buf;
+    let n = this.n;
+    for (let i = 0; i < s.length; i++) buf[n++] = s.charCodeAt(i);
+    this.n = n;
+  }
+
+  /** `"s"`, unescaped (paths, output names, hashes, system). */
+  quoted(s: string): void {
+    this.reserve(s.length + 2);
+    const buf = this.buf;
+    let n = this.n;
+    buf[n++] = 34;
+    for (let i = 0; i < s.length; i++) buf[n++] = s.charCodeAt(i);
+    buf[n++] = 34;
+    this.n = n;
+  }
+
+  /** `"s"` with CppNix's escaping of `\ " \n \r \t`. */
+  escaped(s: string): void {
+    this.reserve(2 * s.length + 2);
+    const buf = this.buf;
+    let n = this.n;
+    buf[n++] = 34;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c === 34 || c === 92) {
+        buf[n++] = 92;
+        buf[n++] = c;
+      } else if (c === 10) {
+        buf[n++] = 92;
+        buf[n++] = 110;
+      } else if (c === 13) {
+        buf[n++] = 92;
+        buf[n++] = 114;
+      } else if (c === 9) {
+        buf[n++] = 92;
+        buf[n++] = 116;
+      } else buf[n++] = c;
+    }
+    buf[n++] = 34;
+    this.n = n;
+  }
+
+  /** `Derive([outputs]` (output paths blank when `masked`). */
+  head(drv: Derivation, masked: boolean): void {
+    this.raw("Derive([");
+    const names = drv.outputs.size === 1 ? drv.outputs.keys() : sortedKeys(drv.outputs);
+    let first = true;
+    for (const name of names) {
+      if (!first) this.byte(44);
+      first = false;
+      this.output(name, drv.outputs.get(name)!, masked);
+    }
+    this.byte(93);
+  }
+
+  private output(name: string, o: DerivationOutput, masked: boolean): void {
+    this.byte(40);
+    this.quoted(name);
+    if (masked || o.kind === "deferred") this.raw(',"","","")');
+    else if (o.kind === "input-addressed") {
+      this.byte(44);
+      this.quoted(o.path);
+      this.raw(',"","")');
+    } else if (o.kind === "fixed") {
+      this.byte(44);
+      this.quoted(o.path ?? "");
+      this.byte(44);
+      this.quoted(methodAlgoString(o.ca.method, o.ca.hash.algo));
+      this.byte(44);
+      this.quoted(o.ca.hash.toHex());
+      this.byte(41);
+    } else {
+      this.raw(',"",');
+      this.quoted(methodAlgoString(o.method, o.algo));
+      this.raw(o.kind === "impure" ? ',"impure")' : ',"")');
+    }
+  }
+
+  /** `[("path",["out",…]),…]`: input derivations in path order, output names sorted. */
+  inputDrvs(inputDrvs: ReadonlyMap<string, ReadonlySet<string>>): void {
+    this.byte(91);
+    let first = true;
+    for (const path of sortedKeys(inputDrvs)) {
+      if (!first) this.byte(44);
+      first = false;
+      this.byte(40);
+      this.quoted(path);
+      this.raw(",[");
+      const outs = inputDrvs.get(path)!;
+      const names = outs.size === 1 ? outs : sortedKeys(outs);
+      let firstName = true;
+      for (const o of names) {
+        if (!firstName) this.byte(44);
+        firstName = false;
+        this.quoted(o);
+      }
+      this.raw("])");
+    }
+    this.byte(93);
+  }
+
+  /**
+   * `,[inputSrcs],"system","builder",[args],[env])` with the env in `envKeys` order (sorted);
+   * when `masked`, env vars named like an output are blank.
+   */
+  tail(drv: Derivation, envKeys: readonly string[], masked: boolean): void {
+    this.raw(",[");
+    let first = true;
+    for (const p of sortedKeys(drv.inputSrcs)) {
+      if (!first) this.byte(44);
+      first = false;
+      this.quoted(p);
+    }
+    this.raw("],");
+    this.quoted(drv.system);
+    this.byte(44);
+    this.escaped(drv.builder);
+    this.raw(",[");
+    for (let i = 0; i < drv.args.length; i++) {
+      if (i > 0) this.byte(44);
+      this.escaped(drv.args[i]!);
+    }
+    this.raw("],[");
+    for (let i = 0; i < envKeys.length; i++) {
+      const key = envKeys[i]!;
+      if (i > 0) this.byte(44);
+      this.byte(40);
+      this.escaped(key);
+      this.byte(44);
+      this.escaped(masked && drv.outputs.has(key) ? "" : drv.env.get(key)!);
+      this.byte(41);
+    }
+    this.raw("])");
+  }
+}
