@@ -204,8 +204,13 @@ export class NarLayout {
   }
 }
 
-/** Chunks fetched ahead of the one being sent: overlaps IO and decompression with sending. */
-const READ_AHEAD = 4;
+/**
+ * Chunks fetched ahead of the one being sent: overlaps IO, decompression and verification with
+ * sending. 16 (about 4 MiB) rather than 4: on a busy machine the chunk worker and the sending
+ * thread are descheduled for milliseconds at a time, and 1 MiB ahead is only a millisecond of
+ * sending (at load 3 on two cores, 16 sent 1.2 to 1.7 times as fast as 4).
+ */
+const READ_AHEAD = 16;
 
 async function* readBlobRange(
   blobs: BlobService,
