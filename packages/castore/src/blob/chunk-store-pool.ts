@@ -1,45 +1,29 @@
 /**
  * Chunk writes off the main thread for `objectstore+file://` (the write side of chunk-pool.ts):
- * a writer streams its bytes to a worker (chunk-store-worker.ts), transferred rather than
- * copied when it may give them away, and then only tells it where chunks end. The worker
- * hashes, encodes and writes each chunk, so the main thread of an import only reads, hashes
- * the whole blob and finds chunk boundaries. When no worker can be started, `open` returns
- * undefined and the caller stores chunks itself; a worker that dies fails the chunks it held.
+ * workers (chunk-store-worker.ts) hash, encode and write chunks, so the main thread of an import
+ * only reads, hashes the whole blob and finds chunk boundaries. A chunk's memory moves to the
+ * worker (transferred, not copied); chunk buffers come back with the answer and are reused
+ * (`chunkBuffer`), so a large import does not keep faulting in fresh memory. When no worker can
+ * be started, `put` returns undefined and the caller stores the chunk itself; a worker that
+ * dies fails the chunks it held.
  */
 import { Worker } from "node:worker_threads";
-import type { ChunkReply, StoreReply, StoreRequest } from "./chunk-store-worker.ts";
+import type { StoreReply, StoreRequest } from "./chunk-store-worker.ts";
 
 interface Pending {
-  resolve(reply: ChunkReply): void;
+  resolve(reply: StoreReply): void;
   reject(e: Error): void;
-}
-
-/** A writer's stream of bytes into one worker. */
-export interface ChunkStream {
-  /** The next bytes; with `transfer` their memory moves to the worker (no copy). */
-  data(bytes: Uint8Array, transfer: boolean): void;
-  /** The next `len` bytes sent are a chunk: stores it, resolving to the worker's reply. */
-  chunk(len: number, digest?: Uint8Array): Promise<ChunkReply>;
-  /** Done: bytes not taken by a chunk are dropped. */
-  end(): void;
 }
 
 class ChunkStoreWorker {
   readonly #worker: Worker;
   readonly #pending = new Map<number, Pending>();
-  #next = 0;
-  #streams = 0;
   broken = false;
-  /** Streams open on this worker (to spread writers over workers). */
-  open = 0;
 
   constructor() {
     const w = new Worker(new URL("./chunk-store-worker.ts", import.meta.url));
     w.on("message", (reply: StoreReply) => {
-      if (reply.kind === "spare") {
-        for (const b of reply.buffers) if (spares.length < MAX_SPARES) spares.push(b);
-        return;
-      }
+      if (reply.kind === "ok" && reply.spare) giveBack(reply.spare);
       const p = this.#pending.get(reply.id);
       if (!p) return;
       this.#pending.delete(reply.id);
@@ -61,107 +45,57 @@ class ChunkStoreWorker {
     this.#worker = w;
   }
 
-  /** How busy this worker is: chunks waiting for an answer and streams open. */
+  /** Chunks waiting for an answer. */
   get load(): number {
-    return this.#pending.size + this.open;
+    return this.#pending.size;
   }
 
-  /** Posts `req` as a chunk message (given its id), resolving to the answer. */
-  #ask(make: (id: number) => StoreRequest, transfer?: ArrayBuffer[]): Promise<ChunkReply> {
-    const id = this.#next++;
+  put(req: StoreRequest): Promise<StoreReply> {
     return new Promise((resolve, reject) => {
       if (this.broken) return reject(new Error("chunk store worker stopped"));
       // Referenced while a chunk is pending, so the process waits for the answer.
       if (this.#pending.size === 0) this.#worker.ref();
-      this.#pending.set(id, { resolve, reject });
-      this.#worker.postMessage(make(id), transfer);
+      this.#pending.set(req.id, { resolve, reject });
+      this.#worker.postMessage(req, [req.data.buffer as ArrayBuffer]);
     });
   }
+}
 
-  put(root: string, data: Uint8Array, digest?: Uint8Array): Promise<ChunkReply> {
-    const own = owned(data, true);
-    return this.#ask(
-      (id) =>
-        digest ? { t: "put", id, root, data: own, digest } : { t: "put", id, root, data: own },
-      [own.buffer as ArrayBuffer],
-    );
-  }
+/** Chunk buffers given back by the workers, for `chunkBuffer` to hand out again. */
+const spares: ArrayBuffer[] = [];
+const MAX_SPARES = 64;
 
-  stream(root: string): ChunkStream {
-    const s = this.#streams++;
-    const w = this.#worker;
-    const post = (req: StoreRequest, transfer?: ArrayBuffer[]) => w.postMessage(req, transfer);
-    post({ t: "open", s, root });
-    this.open++;
-    let ended = false;
-    return {
-      data: (bytes, transfer) => {
-        const own = owned(bytes, transfer);
-        post({ t: "data", s, data: own }, [own.buffer as ArrayBuffer]);
-      },
-      chunk: (len, digest) =>
-        this.#ask((id) =>
-          digest ? { t: "chunk", s, id, len, digest } : { t: "chunk", s, id, len },
-        ),
-      end: () => {
-        if (ended) return;
-        ended = true;
-        this.open--;
-        if (!this.broken) post({ t: "end", s });
-      },
-    };
-  }
+function giveBack(b: ArrayBuffer): void {
+  if (spares.length < MAX_SPARES && b.byteLength > 0) spares.push(b);
 }
 
 /**
- * Buffers the workers gave back, for writers to hand out again (`BlobWriter.spareBuffer`):
- * reading into memory that was used before costs no page faults, and fresh memory costs about
- * as much as the read itself.
+ * A buffer for a chunk of `len` bytes, in memory of `capacity` bytes that `put` with `recycle`
+ * may move to a worker and get back: reused memory when there is some, else fresh.
  */
-const spares: ArrayBuffer[] = [];
-const MAX_SPARES = 8;
-
-/** A recycled buffer of exactly `size` bytes, if there is one. */
-export function spareBuffer(size: number): Uint8Array | undefined {
+export function chunkBuffer(len: number, capacity: number): Uint8Array {
   for (let i = spares.length - 1; i >= 0; i--) {
-    if (spares[i]!.byteLength === size) {
+    if (spares[i]!.byteLength === capacity) {
       const b = spares[i]!;
-      spares.splice(i, 1);
-      return new Uint8Array(b);
+      spares[i] = spares[spares.length - 1]!;
+      spares.pop();
+      return new Uint8Array(b, 0, len);
     }
   }
-  return undefined;
+  return new Uint8Array(Buffer.allocUnsafeSlow(capacity).buffer, 0, len);
 }
 
 /**
- * `bytes` in memory that can move to a worker: itself when it was handed over and is all of
- * its memory, else a copy (a view into a bigger buffer, or a caller's buffer).
- */
-function owned(bytes: Uint8Array, transfer: boolean): Uint8Array {
-  return transfer &&
-    bytes.byteOffset === 0 &&
-    bytes.byteLength === bytes.buffer.byteLength &&
-    bytes.buffer instanceof ArrayBuffer
-    ? bytes
-    : copy(bytes);
-}
-
-function copy(bytes: Uint8Array): Uint8Array {
-  const out = new Uint8Array(Buffer.allocUnsafeSlow(bytes.length).buffer, 0, bytes.length);
-  out.set(bytes);
-  return out;
-}
-
-/**
- * Workers (TVIX_CHUNK_WRITERS to change). A writer's chunks all go to one worker, so one large
- * file keeps one busy next to the main thread; many small files spread over both, and their
- * file creations (most of their cost) then run on two cores.
+ * Workers (TVIX_CHUNK_WRITERS to change): chunks go to the least busy, so a large file's chunks
+ * are written on two threads next to the main thread, and so are many small files (writing
+ * files — mostly kernel time — is most of the cost).
  */
 const WORKERS = Math.max(1, Number(process.env.TVIX_CHUNK_WRITERS ?? "2") || 2);
 
 class ChunkStorePool {
   readonly #workers: (ChunkStoreWorker | undefined)[] = [];
   #failedToStart = false;
+  #next = 0;
 
   /** The least busy worker (starting workers up to the limit); undefined without workers. */
   #pick(): ChunkStoreWorker | undefined {
@@ -184,17 +118,36 @@ class ChunkStorePool {
     return best;
   }
 
-  /** A stream into the least busy worker; undefined without workers. */
-  open(root: string): ChunkStream | undefined {
-    return this.#pick()?.stream(root);
-  }
-
   /**
-   * Stores one chunk on its own (taking `data`'s memory when it is all of it), resolving to the
-   * worker's answer; undefined without workers (`data` untouched).
+   * Stores `data` as a chunk under `root`, resolving to the worker's answer; undefined without
+   * workers (`data` untouched). `data`'s memory moves to the worker: with `recycle`, all of its
+   * buffer (from `chunkBuffer`), which comes back for reuse; otherwise `data` must be all of
+   * its buffer, or it is copied first.
    */
-  put(root: string, data: Uint8Array, digest?: Uint8Array): Promise<ChunkReply> | undefined {
-    return this.#pick()?.put(root, data, digest);
+  put(
+    root: string,
+    data: Uint8Array,
+    options: { readonly digest?: Uint8Array; readonly recycle?: boolean } = {},
+  ): Promise<StoreReply> | undefined {
+    const w = this.#pick();
+    if (!w) return undefined;
+    const recycle = options.recycle === true;
+    const own =
+      recycle ||
+      (data.byteOffset === 0 &&
+        data.byteLength === data.buffer.byteLength &&
+        data.buffer instanceof ArrayBuffer)
+        ? data
+        : new Uint8Array(data); // a copy (Buffer.prototype.slice would be a view)
+    const id = this.#next++;
+    const digest = options.digest;
+    return w.put(
+      digest
+        ? { id, root, data: own, digest, recycle }
+        : recycle
+          ? { id, root, data: own, recycle }
+          : { id, root, data: own },
+    );
   }
 }
 

@@ -296,15 +296,20 @@ function cutWasm(g: GearInstance, start: number, end: number, p: CutParams): num
   return remaining;
 }
 
-/**
- * A chunk's own copy of `buf[start, start+len)`, in memory of its own (so it can be transferred)
- * that is not zeroed first, as `slice` would.
- */
-function copyOut(buf: Uint8Array, start: number, len: number): Uint8Array {
-  const out = new Uint8Array(Buffer.allocUnsafeSlow(len).buffer, 0, len);
+/** A chunk's own copy of `buf[start, start+len)`, in memory from `alloc`. */
+function copyOut(
+  buf: Uint8Array,
+  start: number,
+  len: number,
+  alloc: (len: number) => Uint8Array,
+): Uint8Array {
+  const out = alloc(len);
   out.set(buf.subarray(start, start + len));
   return out;
 }
+
+/** Memory of its own (so it can be transferred), not zeroed first as `slice` would. */
+const freshBytes = (len: number) => new Uint8Array(Buffer.allocUnsafeSlow(len).buffer, 0, len);
 
 /**
  * Streaming chunker: push arbitrary pieces, get back complete chunks (copies). Holds at most
@@ -330,16 +335,15 @@ export class StreamChunker {
     this.#buf = new Uint8Array(0);
   }
 
-  push(data: Uint8Array): Uint8Array[] {
-    const out: Uint8Array[] = [];
-    this.#push(data, (start, len) => out.push(copyOut(this.#buf, start, len)));
-    return out;
+  /** Largest chunk. */
+  get max(): number {
+    return this.#p.max;
   }
 
-  /** `push` for a caller that keeps the bytes itself: only the lengths of complete chunks. */
-  pushCuts(data: Uint8Array): number[] {
-    const out: number[] = [];
-    this.#push(data, (_start, len) => out.push(len));
+  /** Takes the next bytes; returns the chunks now complete, copied into memory from `alloc`. */
+  push(data: Uint8Array, alloc: (len: number) => Uint8Array = freshBytes): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    this.#push(data, (start, len) => out.push(copyOut(this.#buf, start, len, alloc)));
     return out;
   }
 
@@ -384,16 +388,9 @@ export class StreamChunker {
   }
 
   /** Remaining chunks at end of input. */
-  finish(): Uint8Array[] {
+  finish(alloc: (len: number) => Uint8Array = freshBytes): Uint8Array[] {
     const out: Uint8Array[] = [];
-    this.#finish((start, len) => out.push(copyOut(this.#buf, start, len)));
-    return out;
-  }
-
-  /** `finish` for `pushCuts`: the lengths of the remaining chunks. */
-  finishCuts(): number[] {
-    const out: number[] = [];
-    this.#finish((_start, len) => out.push(len));
+    this.#finish((start, len) => out.push(copyOut(this.#buf, start, len, alloc)));
     return out;
   }
 

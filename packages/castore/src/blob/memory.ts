@@ -48,7 +48,7 @@ export class MemoryBlobService implements BlobService {
       const keep =
         options?.transfer === true && data.byteLength * 2 >= data.buffer.byteLength
           ? data
-          : data.slice();
+          : new Uint8Array(data); // a copy (Buffer.prototype.slice would be a view)
       this.#blobs.set(key, [keep]);
     }
     return digest;

@@ -23,7 +23,7 @@ import { shardedKey } from "../objectstore/types.ts";
 import { zstdFrame } from "../objectstore/zstd.ts";
 import { zstdDecompressFresh, zstdDecompressObject } from "../objectstore/zstd-read.ts";
 import { chunkReadPool, UNAVAILABLE } from "./chunk-pool.ts";
-import { type ChunkStream, chunkStorePool, spareBuffer } from "./chunk-store-pool.ts";
+import { chunkBuffer, chunkStorePool } from "./chunk-store-pool.ts";
 import { chunkSizesFor, DEFAULT_AVG_CHUNK_SIZE, StreamChunker } from "./fastcdc.ts";
 import { BytesReader, ChunkedReader } from "./reader.ts";
 import type {
@@ -179,7 +179,11 @@ export class ObjectStoreBlobService implements BlobService {
     }
     const digest = blake3(data);
     const root = await backend(() => this.#store.localWriteRoot!());
-    const answer = pool.put(root, options?.transfer === true ? data : data.slice(), digest);
+    // Without transfer the caller keeps its buffer: a copy moves (new Uint8Array copies; a
+    // Buffer's slice would not).
+    const answer = pool.put(root, options?.transfer === true ? data : new Uint8Array(data), {
+      digest,
+    });
     if (!answer) {
       const key = chunkKey(digest);
       if (!(await backend(() => this.#store.head(key)))) {
@@ -199,8 +203,8 @@ export class ObjectStoreBlobService implements BlobService {
 /** Chunk uploads in flight per writer: overlaps hashing/chunking with compression and IO. */
 const UPLOADS_IN_FLIGHT = 4;
 /**
- * The same when a worker stores the chunks (objectstore+file): the main thread only cuts them,
- * so it may run further ahead (each in flight is a chunk's bytes, 256 KiB on average).
+ * The same when workers store the chunks (objectstore+file): the main thread only cuts them,
+ * so it may run further ahead (each in flight is a chunk buffer of 2·avg bytes).
  */
 const WORKER_UPLOADS_IN_FLIGHT = 16;
 
@@ -210,31 +214,24 @@ class ObjectStoreBlobWriter extends BaseBlobWriter {
   readonly #chunks: ChunkMeta[] = [];
   readonly #inflight: Promise<void>[] = [];
   /**
-   * For a local file store: the bytes go to a chunk-store worker, which hashes, encodes and
-   * writes the chunks (chunk-store-pool.ts); this thread only finds where chunks end. Opened
-   * with the first bytes; undefined without a worker.
+   * For a local file store with chunk-store workers (chunk-store-pool.ts): its root. Workers
+   * then hash, encode and write the chunks; this thread only finds where they end and copies
+   * them into recycled buffers.
    */
-  #stream: Promise<ChunkStream | undefined> | undefined;
-  /** Whether bytes went to the stream (then every chunk does). */
-  #streaming = false;
+  #root: Promise<string> | undefined;
+  #local: boolean | undefined;
   /**
-   * Bytes written before the first cut (only while a worker is available): a blob that ends
-   * before its first cut (most files) goes to the worker as one message at close, without a
-   * stream; at the first cut these open the stream.
+   * Bytes written while they are at most the chunker's minimum chunk size (with workers only):
+   * fewer bytes are one chunk whatever they are, and need no copy into the chunker.
    */
-  #held: Uint8Array[] | undefined;
-  /**
-   * Bytes held so far; the held bytes go into the chunker only once they are more than its
-   * minimum chunk size (fewer are one chunk whatever they are, and need no copy into it).
-   */
+  #held: Uint8Array[] | undefined = [];
   #heldBytes = 0;
-  #heldInChunker = false;
   /**
    * The first chunk waits here until a second one shows up: if it stays the only one it *is*
    * the blob, stored under the blob's own digest, so it may only be stored after close has
-   * checked that digest. (The length only, when the worker holds the bytes.)
+   * checked that digest.
    */
-  #first: Uint8Array | number | undefined;
+  #first: Uint8Array | undefined;
 
   constructor(store: ObjectStore, chunker: StreamChunker, options?: OpenWriteOptions) {
     super(options);
@@ -242,68 +239,39 @@ class ObjectStoreBlobWriter extends BaseBlobWriter {
     this.#chunker = chunker;
   }
 
-  /** A worker can take handed-over buffers (the memory moves to it instead of being copied). */
-  override get acceptsTransfer(): boolean {
-    return this.#store.localWriteRoot !== undefined && chunkStorePool() !== undefined;
-  }
-
-  spareBuffer(size: number): Uint8Array | undefined {
-    return this.#streaming ? spareBuffer(size) : undefined;
-  }
-
-  /** The store's root for a chunk-store worker; undefined when it has none (or no workers). */
+  /** The store's root for chunk-store workers; undefined when it has none (or no workers). */
   #localRoot(): Promise<string> | undefined {
-    if (!this.#store.localWriteRoot || !chunkStorePool()) return undefined;
+    this.#local ??= this.#store.localWriteRoot !== undefined && chunkStorePool() !== undefined;
+    if (!this.#local) return undefined;
     this.#root ??= backend(() => this.#store.localWriteRoot!());
     return this.#root;
   }
 
-  #root: Promise<string> | undefined;
-
-  #openStream(): Promise<ChunkStream | undefined> {
-    this.#stream ??= (async () => {
-      const root = this.#localRoot();
-      return root ? chunkStorePool()?.open(await root) : undefined;
-    })();
-    return this.#stream;
-  }
+  /** A chunk's copy out of the chunker: a recycled buffer when workers store the chunks. */
+  readonly #alloc = (len: number): Uint8Array =>
+    this.#local ? chunkBuffer(len, this.#chunker.max) : new Uint8Array(len);
 
   /**
    * Starts storing one chunk (in order; hashing, compression and upload in the background).
    * `digest` is given when it is already known (the blob's own, for a one-chunk blob).
+   * `recycle`: the chunk is a `chunkBuffer`.
    */
-  #upload(chunk: Uint8Array | number, digest?: B3Digest): void {
+  #upload(chunk: Uint8Array, digest?: B3Digest, recycle = false): void {
     const index = this.#chunks.length;
-    let task: Promise<void>;
-    if (typeof chunk === "number") {
-      const size = chunk;
-      this.#chunks.push({ digest: digest ?? EMPTY_DIGEST, size });
-      task = (async () => {
-        const stream = (await this.#stream)!;
-        const reply = await backend(() => stream.chunk(size, digest));
-        if (reply.kind !== "ok") {
-          throw new BlobServiceError("backend", `object store: ${reply.message}`);
-        }
-        this.#chunks[index] = { digest: b3Digest(reply.digest), size };
-      })();
-    } else if (this.#root) {
-      // A chunk of a blob that never needed a stream: one message to a worker.
-      const size = chunk.length;
-      this.#chunks.push({ digest: digest ?? EMPTY_DIGEST, size });
-      const root = this.#root;
-      task = (async () => {
-        const answer = chunkStorePool()?.put(await root, chunk, digest);
-        if (!answer) return this.#uploadHere(index, chunk, digest);
-        const reply = await backend(() => answer);
-        if (reply.kind !== "ok") {
-          throw new BlobServiceError("backend", `object store: ${reply.message}`);
-        }
-        this.#chunks[index] = { digest: b3Digest(reply.digest), size };
-      })();
-    } else {
-      this.#chunks.push({ digest: digest ?? EMPTY_DIGEST, size: chunk.length });
-      task = this.#uploadHere(index, chunk, digest);
-    }
+    const size = chunk.length;
+    this.#chunks.push({ digest: digest ?? EMPTY_DIGEST, size });
+    const root = this.#root;
+    const task = root
+      ? (async () => {
+          const answer = chunkStorePool()?.put(await root, chunk, { digest, recycle });
+          if (!answer) return this.#uploadHere(index, chunk, digest);
+          const reply = await backend(() => answer);
+          if (reply.kind !== "ok") {
+            throw new BlobServiceError("backend", `object store: ${reply.message}`);
+          }
+          this.#chunks[index] = { digest: b3Digest(reply.digest), size };
+        })()
+      : this.#uploadHere(index, chunk, digest);
     task.catch(() => {}); // observed when awaited below
     this.#inflight.push(task);
   }
@@ -317,75 +285,55 @@ class ObjectStoreBlobWriter extends BaseBlobWriter {
     await this.#store.put(key, await zstdFrame(chunk));
   }
 
-  async #accept(chunk: Uint8Array | number): Promise<void> {
+  async #accept(chunk: Uint8Array): Promise<void> {
     if (this.#chunks.length === 0 && this.#first === undefined) {
       this.#first = chunk;
       return;
     }
     if (this.#first !== undefined) {
-      this.#upload(this.#first);
+      this.#upload(this.#first, undefined, this.#local === true);
       this.#first = undefined;
     }
-    this.#upload(chunk);
-    const limit = this.#streaming ? WORKER_UPLOADS_IN_FLIGHT : UPLOADS_IN_FLIGHT;
+    this.#upload(chunk, undefined, this.#local === true);
+    const limit = this.#local ? WORKER_UPLOADS_IN_FLIGHT : UPLOADS_IN_FLIGHT;
     while (this.#inflight.length > limit) await this.#inflight.shift();
   }
 
   protected async store(data: Uint8Array, transfer: boolean): Promise<void> {
-    if (this.#streaming) {
-      // Cut first (the chunker copies what it needs), then hand the bytes over.
-      const cuts = this.#chunker.pushCuts(data);
-      (await this.#stream)!.data(data, transfer);
-      for (const len of cuts) await this.#accept(len);
+    const root = this.#localRoot();
+    if (root) await root;
+    if (this.#held && root) {
+      // Kept as they are while they may still be the only chunk (a copy unless handed over).
+      this.#held.push(transfer ? data : new Uint8Array(data));
+      this.#heldBytes += data.length;
+      if (this.#heldBytes <= this.#chunker.min) return;
+      const held = this.#held;
+      this.#held = undefined;
+      for (const h of held) {
+        for (const chunk of this.#chunker.push(h, this.#alloc)) await this.#accept(chunk);
+      }
       return;
     }
-    if (this.#chunks.length === 0 && this.#first === undefined) {
-      const root = this.#localRoot();
-      if (root) {
-        await root;
-        // Kept until it is known whether a stream is needed (a copy unless handed over).
-        this.#held ??= [];
-        const held = this.#held;
-        held.push(transfer ? data : data.slice());
-        this.#heldBytes += data.length;
-        let cuts: number[] = [];
-        if (this.#heldInChunker) cuts = this.#chunker.pushCuts(data);
-        else if (this.#heldBytes > this.#chunker.min) {
-          this.#heldInChunker = true;
-          for (const h of held) cuts.push(...this.#chunker.pushCuts(h));
-        }
-        if (cuts.length === 0) return;
-        const stream = await this.#openStream();
-        if (!stream) throw new BlobServiceError("backend", "chunk store worker unavailable");
-        this.#streaming = true;
-        for (const h of held) stream.data(h, true);
-        this.#held = undefined;
-        for (const len of cuts) await this.#accept(len);
-        return;
-      }
-    }
-    for (const chunk of this.#chunker.push(data)) await this.#accept(chunk);
+    this.#held = undefined;
+    for (const chunk of this.#chunker.push(data, this.#alloc)) await this.#accept(chunk);
   }
 
   protected async commit(digest: B3Digest): Promise<void> {
-    let rest: (Uint8Array | number)[];
-    if (this.#streaming) rest = this.#chunker.finishCuts();
-    else if (this.#held && !this.#heldInChunker) {
+    if (this.#held && this.#heldBytes > 0) {
       // At most the minimum chunk size: one chunk, the held bytes themselves.
-      rest = this.#held.length === 1 ? this.#held : [concatBytes(this.#held)];
-    } else rest = this.#chunker.finish(); // the chunker's copies are the chunks
-    this.#held = undefined;
-    for (const chunk of rest) await this.#accept(chunk);
-    if (this.#first !== undefined) {
-      // The only chunk: its digest is the blob's, just computed.
-      this.#upload(this.#first, digest);
-      this.#first = undefined;
+      const only = this.#held.length === 1 ? this.#held[0]! : concatBytes(this.#held);
+      this.#held = undefined;
+      this.#upload(only, digest);
+    } else {
+      this.#held = undefined;
+      for (const chunk of this.#chunker.finish(this.#alloc)) await this.#accept(chunk);
+      if (this.#first !== undefined) {
+        // The only chunk: its digest is the blob's, just computed.
+        this.#upload(this.#first, digest, this.#local === true);
+        this.#first = undefined;
+      }
     }
-    try {
-      await Promise.all(this.#inflight.splice(0));
-    } finally {
-      (await this.#stream)?.end();
-    }
+    await Promise.all(this.#inflight.splice(0));
     // One chunk is the blob itself, already visible under its digest; Tvix's readers find it
     // as a chunk (has: index or chunk; read: chunk first; stat: no index but chunk -> no finer
     // chunks), so the index Tvix also writes would add an object per small file for nothing.
@@ -405,9 +353,7 @@ class ObjectStoreBlobWriter extends BaseBlobWriter {
     this.#first = undefined;
     this.#held = undefined;
     await Promise.allSettled(this.#inflight.splice(0));
-    (await this.#stream?.catch(() => undefined))?.end();
-    if (this.#streaming) this.#chunker.finishCuts();
-    else this.#chunker.finish();
+    this.#chunker.finish();
   }
 }
 

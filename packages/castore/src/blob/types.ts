@@ -56,12 +56,6 @@ export interface BlobWriter {
    * read into buffers hand over fresh ones only then, and otherwise reuse theirs.
    */
   readonly acceptsTransfer?: boolean;
-  /**
-   * A buffer of `size` bytes to fill and hand back with `transfer`, when the writer has one to
-   * recycle (memory it was handed earlier and is done with); undefined otherwise. Memory that
-   * was used before costs no page faults, fresh memory does.
-   */
-  spareBuffer?(size: number): Uint8Array | undefined;
   /** Adds bytes. Unless `transfer` is set, `data` may be reused by the caller once this resolves. */
   write(data: Uint8Array, options?: WriteOptions): Promise<void>;
   /**

@@ -172,10 +172,9 @@ class Ingest {
         } else {
           // Large file: 4 MiB reads at explicit offsets, the next ones already running on the
           // thread pool while this one is hashed and stored on the main thread. A writer that
-          // keeps handed-over buffers (memory, a chunk-store worker) gets a buffer per read
-          // instead of a copy — one it gives back to recycle, else a fresh one — and two reads
-          // run ahead (filling fresh memory is page faults: spread them over two threads);
-          // other writers get buffers used in turn.
+          // keeps handed-over buffers (memory) gets a fresh buffer per read instead of a copy,
+          // and two reads run ahead (filling fresh memory is page faults: spread them over two
+          // threads); other writers get buffers used in turn.
           const fresh = writer.acceptsTransfer === true;
           const ahead = fresh ? 2 : 1;
           const spare: Buffer[] = [];
@@ -183,10 +182,9 @@ class Ingest {
           const queue: { buf: Buffer; n: Promise<number> }[] = [];
           const fill = () => {
             while (queue.length < ahead) {
-              const given = fresh ? writer.spareBuffer?.(PIECE) : spare.pop();
-              const buf = given
-                ? Buffer.from(given.buffer, given.byteOffset, given.byteLength)
-                : Buffer.allocUnsafeSlow(PIECE);
+              const buf = fresh
+                ? Buffer.allocUnsafeSlow(PIECE)
+                : (spare.pop() ?? Buffer.allocUnsafeSlow(PIECE));
               const n = read(buf, offset);
               n.catch(() => {}); // awaited below; this only keeps an abandoned read quiet
               queue.push({ buf, n });
