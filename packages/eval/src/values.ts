@@ -185,25 +185,29 @@ export class NixAttrs {
    * the work area of `Array#sort`.
    */
   private static fromFewEntries(entries: [string, Slot][], firstWins: boolean): NixAttrs {
-    const keys: string[] = [];
-    const values: Slot[] = [];
+    // Arrays of the exact size (growing by push would leave spare capacity in every set).
+    const keys: string[] = new Array(entries.length);
+    const values: Slot[] = new Array(entries.length);
+    let n = 0;
     for (let e = 0; e < entries.length; e++) {
       const k = entries[e][0];
-      let i = keys.length - 1;
+      let i = n - 1;
       while (i >= 0 && keys[i] > k) i--;
       if (i >= 0 && keys[i] === k) {
         if (!firstWins) values[i] = entries[e][1];
         continue;
       }
-      // Shift the greater keys up by one (splice would allocate its result array).
-      keys.push(k);
-      values.push(entries[e][1]);
-      for (let j = keys.length - 1; j > i + 1; j--) {
+      for (let j = n; j > i + 1; j--) {
         keys[j] = keys[j - 1];
         values[j] = values[j - 1];
       }
       keys[i + 1] = k;
       values[i + 1] = entries[e][1];
+      n++;
+    }
+    if (n < entries.length) {
+      keys.length = n;
+      values.length = n;
     }
     return new NixAttrs(keys, values, null);
   }
