@@ -22,13 +22,15 @@ class ChunkStoreWorker {
 
   constructor() {
     const w = new Worker(new URL("./chunk-store-worker.ts", import.meta.url));
-    w.on("message", (reply: StoreReply) => {
-      if (reply.kind === "ok" && reply.spare) giveBack(reply.spare);
-      const p = this.#pending.get(reply.id);
-      if (!p) return;
-      this.#pending.delete(reply.id);
+    w.on("message", (replies: StoreReply[]) => {
+      for (const reply of replies) {
+        if (reply.kind === "ok" && reply.spare) giveBack(reply.spare);
+        const p = this.#pending.get(reply.id);
+        if (!p) continue;
+        this.#pending.delete(reply.id);
+        p.resolve(reply);
+      }
       if (this.#pending.size === 0) w.unref();
-      p.resolve(reply);
     });
     const fail = (e?: unknown) => {
       this.broken = true;
@@ -50,14 +52,42 @@ class ChunkStoreWorker {
     return this.#pending.size;
   }
 
+  /**
+   * Requests not posted yet: everything asked for in one turn of the event loop goes as one
+   * message (a message costs more than storing a small file's chunk).
+   */
+  #batch: StoreRequest[] = [];
+  #transfer: ArrayBuffer[] = [];
+
   put(req: StoreRequest): Promise<StoreReply> {
     return new Promise((resolve, reject) => {
       if (this.broken) return reject(new Error("chunk store worker stopped"));
       // Referenced while a chunk is pending, so the process waits for the answer.
       if (this.#pending.size === 0) this.#worker.ref();
       this.#pending.set(req.id, { resolve, reject });
-      this.#worker.postMessage(req, [req.data.buffer as ArrayBuffer]);
+      if (this.#batch.length === 0) setImmediate(() => this.#flush());
+      this.#batch.push(req);
+      this.#transfer.push(req.data.buffer as ArrayBuffer);
     });
+  }
+
+  #flush(): void {
+    const batch = this.#batch;
+    const transfer = this.#transfer;
+    this.#batch = [];
+    this.#transfer = [];
+    if (batch.length === 0 || this.broken) return;
+    try {
+      this.#worker.postMessage(batch, transfer);
+    } catch (e) {
+      // Not sendable (say, one buffer handed over twice): those chunks fail, nothing else.
+      for (const req of batch) {
+        const p = this.#pending.get(req.id);
+        this.#pending.delete(req.id);
+        p?.reject(e as Error);
+      }
+      if (this.#pending.size === 0) this.#worker.unref();
+    }
   }
 }
 

@@ -46,18 +46,23 @@ function store(req: StoreRequest): Uint8Array {
   return digest;
 }
 
-parentPort?.on("message", (req: StoreRequest) => {
-  let reply: StoreReply;
-  let transfer: ArrayBuffer[] | undefined;
+/** One chunk: stores it and says how it went. */
+function handle(req: StoreRequest, transfer: ArrayBuffer[]): StoreReply {
   try {
     const digest = store(req);
-    if (req.recycle) {
-      const spare = req.data.buffer as ArrayBuffer;
-      reply = { id: req.id, kind: "ok", digest, spare };
-      transfer = [spare];
-    } else reply = { id: req.id, kind: "ok", digest };
+    if (!req.recycle) return { id: req.id, kind: "ok", digest };
+    const spare = req.data.buffer as ArrayBuffer;
+    transfer.push(spare);
+    return { id: req.id, kind: "ok", digest, spare };
   } catch (e) {
-    reply = { id: req.id, kind: "io", message: (e as Error).message };
+    return { id: req.id, kind: "io", message: (e as Error).message };
   }
-  parentPort!.postMessage(reply, transfer);
+}
+
+// Requests come in batches (all that were made in one turn of the sender's event loop), and
+// the answers go back as one batch: a message costs more than storing a small file's chunk.
+parentPort?.on("message", (batch: StoreRequest[]) => {
+  const transfer: ArrayBuffer[] = [];
+  const replies = batch.map((req) => handle(req, transfer));
+  parentPort!.postMessage(replies, transfer);
 });
