@@ -184,16 +184,18 @@ export function derivationStrict(session: GlueSession, args: NixAttrs): Value {
 
   if (drv.builder === "builtin:fetchurl") registerBuiltinFetchurl(session, drv, name);
 
-  const entries: [string, Slot][] = [
-    ["drvPath", new NixString(fin.drvPath, new SingleContext(`=${fin.drvPath}`))],
-  ];
-  for (const o of outputs)
-    entries.push([
-      o,
-      new NixString(fin.outputPaths.get(o) ?? "", new SingleContext(`!${o}!${fin.drvPath}`)),
-    ]);
+  const drvPathValue = new NixString(fin.drvPath, new SingleContext(`=${fin.drvPath}`));
+  const outputValue = (o: string) =>
+    new NixString(fin.outputPaths.get(o) ?? "", new SingleContext(`!${o}!${fin.drvPath}`));
+  // The usual result, `{ drvPath; out; }`, shares one name array.
+  if (outputs.length === 1 && outputs[0] === "out")
+    return new NixAttrs(DRV_PATH_AND_OUT, [drvPathValue, outputValue("out")], null);
+  const entries: [string, Slot][] = [["drvPath", drvPathValue]];
+  for (const o of outputs) entries.push([o, outputValue(o)]);
   return NixAttrs.fromEntries(entries);
 }
+
+const DRV_PATH_AND_OUT: readonly string[] = ["drvPath", "out"];
 
 function parseHashMode(s: string): ContentAddressMethod {
   if (s === "recursive") return "nar";
