@@ -67,16 +67,34 @@ class ChunkStoreWorker {
       this.#pending.set(req.id, { resolve, reject });
       if (this.#batch.length === 0) setImmediate(() => this.#flush());
       this.#batch.push(req);
-      this.#transfer.push(req.data.buffer as ArrayBuffer);
+      if (packs(req)) this.#packed += req.data.length;
+      else this.#transfer.push(owned(req.data, req.recycle === true));
     });
   }
 
+  /** Bytes of small chunks in the batch, to be copied into one buffer when it is sent. */
+  #packed = 0;
+
   #flush(): void {
-    const batch = this.#batch;
+    let batch = this.#batch;
     const transfer = this.#transfer;
     this.#batch = [];
     this.#transfer = [];
     if (batch.length === 0 || this.broken) return;
+    if (this.#packed > 0) {
+      // Small chunks share one buffer (moving a buffer costs more than copying a small one).
+      const all = new Uint8Array(Buffer.allocUnsafeSlow(this.#packed).buffer, 0, this.#packed);
+      this.#packed = 0;
+      let o = 0;
+      batch = batch.map((req) => {
+        if (!packs(req)) return req;
+        const data = all.subarray(o, o + req.data.length);
+        data.set(req.data);
+        o += data.length;
+        return { ...req, data };
+      });
+      transfer.push(all.buffer as ArrayBuffer);
+    }
     try {
       this.#worker.postMessage(batch, transfer);
     } catch (e) {
@@ -89,6 +107,28 @@ class ChunkStoreWorker {
       if (this.#pending.size === 0) this.#worker.unref();
     }
   }
+}
+
+/** Chunks smaller than this travel packed together with the other small ones of a batch. */
+const PACKED = 64 * 1024;
+
+/** Whether a request's chunk travels in the batch's shared buffer (small, not recycled). */
+const packs = (req: StoreRequest) => req.recycle !== true && req.data.length < PACKED;
+
+/**
+ * The memory to move for `data`: its buffer when that is all `data`'s (or a `chunkBuffer`,
+ * with `recycle`); else `data` is copied first (a view into a bigger buffer must not move it).
+ */
+function owned(data: Uint8Array, recycle: boolean): ArrayBuffer {
+  if (
+    recycle ||
+    (data.byteOffset === 0 &&
+      data.byteLength === data.buffer.byteLength &&
+      data.buffer instanceof ArrayBuffer)
+  ) {
+    return data.buffer as ArrayBuffer;
+  }
+  throw new Error("chunk data must be all of its buffer");
 }
 
 /** Chunk buffers given back by the workers, for `chunkBuffer` to hand out again. */
@@ -152,7 +192,8 @@ class ChunkStorePool {
    * Stores `data` as a chunk under `root`, resolving to the worker's answer; undefined without
    * workers (`data` untouched). `data`'s memory moves to the worker: with `recycle`, all of its
    * buffer (from `chunkBuffer`), which comes back for reuse; otherwise `data` must be all of
-   * its buffer, or it is copied first.
+   * its buffer, or it is copied first. A small chunk is copied when the batch is sent (until
+   * the next turn of the event loop, the caller must leave its bytes alone).
    */
   put(
     root: string,
@@ -162,13 +203,16 @@ class ChunkStorePool {
     const w = this.#pick();
     if (!w) return undefined;
     const recycle = options.recycle === true;
+    // Small chunks are copied into the batch's shared buffer when it is sent; a large one moves
+    // as it is when it is all of its buffer, else as a copy (Buffer.slice would be a view).
     const own =
       recycle ||
+      data.length < PACKED ||
       (data.byteOffset === 0 &&
         data.byteLength === data.buffer.byteLength &&
         data.buffer instanceof ArrayBuffer)
         ? data
-        : new Uint8Array(data); // a copy (Buffer.prototype.slice would be a view)
+        : new Uint8Array(data);
     const id = this.#next++;
     const digest = options.digest;
     return w.put(

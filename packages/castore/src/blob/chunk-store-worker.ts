@@ -64,5 +64,12 @@ function handle(req: StoreRequest, transfer: ArrayBuffer[]): StoreReply {
 parentPort?.on("message", (batch: StoreRequest[]) => {
   const transfer: ArrayBuffer[] = [];
   const replies = batch.map((req) => handle(req, transfer));
-  parentPort!.postMessage(replies, transfer);
+  try {
+    parentPort!.postMessage(replies, transfer);
+  } catch {
+    // A buffer that cannot move back (given twice, say): answer without giving any back.
+    parentPort!.postMessage(
+      replies.map((r) => (r.kind === "ok" ? { id: r.id, kind: r.kind, digest: r.digest } : r)),
+    );
+  }
 });
