@@ -7,6 +7,7 @@
  * Byte strings (code units 0..255) are written one byte per code unit, the same bytes
  * `printDerivation` produces; the sections and escaping follow aterm-print.ts exactly.
  */
+import type { ModuloInputs } from "./hash-modulo.ts";
 import { type Derivation, type DerivationOutput, methodAlgoString, sortedKeys } from "./model.ts";
 
 export class AtermWriter {
@@ -134,6 +135,26 @@ export class AtermWriter {
       for (const o of names) {
         if (!firstName) this.byte(44);
         firstName = false;
+        this.quoted(o);
+      }
+      this.raw("])");
+    }
+    this.byte(93);
+  }
+
+  /** The hash-modulo form of the inputs: `[("<hex>",["out",…]),…]`. */
+  moduloInputs(m: ModuloInputs): void {
+    this.byte(91);
+    for (let i = 0; i < m.hexes.length; i++) {
+      if (i > 0) this.byte(44);
+      this.byte(40);
+      this.quoted(m.hexes[i]!);
+      this.raw(",[");
+      const outs = m.outputs[i]!;
+      let first = true;
+      for (const o of outs.size === 1 ? outs : sortedKeys(outs)) {
+        if (!first) this.byte(44);
+        first = false;
         this.quoted(o);
       }
       this.raw("])");

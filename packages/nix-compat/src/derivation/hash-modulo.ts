@@ -15,7 +15,7 @@
 import { toHex } from "../bytes.ts";
 import { digestByteString, digestUtf8 } from "../crypto/index.ts";
 import { atermHead, atermInputDrv, atermTail } from "./aterm-print.ts";
-import { type Derivation, DerivationError, methodAlgoString, sortByteStrings } from "./model.ts";
+import { type Derivation, DerivationError, methodAlgoString } from "./model.ts";
 
 /** The hash modulo of a derivation as its dependants see it. */
 export type InputHashModulo = Uint8Array | "deferred";
@@ -48,12 +48,21 @@ export function fixedOutputHashModulo(drv: Derivation): Uint8Array | undefined {
 }
 
 /**
- * The inputDrvs section of the hash-modulo ATerm: each input derivation path replaced by the
- * hex of its hash modulo (output sets of equal hashes merged), or "deferred".
+ * The input derivations of the hash-modulo ATerm: the hex of each input's hash modulo with its
+ * output names, sorted by hash, inputs of equal hashes (interchangeable fixed outputs) merged;
+ * or "deferred" when an input's hash cannot be known.
  */
-export function moduloInputDrvs(drv: Derivation, lookup: HashModuloLookup): string | "deferred" {
-  // `hex\0path` per input: sorting these sorts by hash (equal hashes end up adjacent).
-  const keys: string[] = [];
+export interface ModuloInputs {
+  readonly hexes: readonly string[];
+  readonly outputs: readonly ReadonlySet<string>[];
+}
+
+export function moduloInputEntries(
+  drv: Derivation,
+  lookup: HashModuloLookup,
+): ModuloInputs | "deferred" {
+  const hexes: string[] = [];
+  const outputs: ReadonlySet<string>[] = [];
   let deferred = false;
   for (const path of drv.inputDrvs.keys()) {
     const h = lookup(path);
@@ -67,23 +76,36 @@ export function moduloInputDrvs(drv: Derivation, lookup: HashModuloLookup): stri
       deferred = true;
       continue;
     }
-    keys.push(`${typeof h === "string" ? h : toHex(h)}\0${path}`);
-  }
-  if (deferred) return "deferred";
-  sortByteStrings(keys);
-  let s = "[";
-  for (let i = 0; i < keys.length; ) {
-    const hex = keys[i]!.slice(0, keys[i]!.indexOf("\0"));
-    let outs = drv.inputDrvs.get(keys[i]!.slice(hex.length + 1))!;
-    // Inputs with equal hashes (interchangeable fixed outputs) are merged.
-    let j = i + 1;
-    while (j < keys.length && keys[j]!.startsWith(`${hex}\0`)) {
-      outs = new Set([...outs, ...drv.inputDrvs.get(keys[j]!.slice(hex.length + 1))!]);
-      j++;
+    const hex = typeof h === "string" ? h : toHex(h);
+    // Insertion into hash order (derivations have few inputs); equal hashes merge.
+    let i = hexes.length - 1;
+    while (i >= 0 && hexes[i]! > hex) i--;
+    const outs = drv.inputDrvs.get(path)!;
+    if (i >= 0 && hexes[i] === hex) {
+      outputs[i] = new Set([...outputs[i]!, ...outs]);
+      continue;
     }
+    // Shift the greater ones up (splice would allocate its result).
+    hexes.push(hex);
+    outputs.push(outs);
+    for (let j = hexes.length - 1; j > i + 1; j--) {
+      hexes[j] = hexes[j - 1]!;
+      outputs[j] = outputs[j - 1]!;
+    }
+    hexes[i + 1] = hex;
+    outputs[i + 1] = outs;
+  }
+  return deferred ? "deferred" : { hexes, outputs };
+}
+
+/** The inputDrvs section of the hash-modulo ATerm as a byte string, or "deferred". */
+export function moduloInputDrvs(drv: Derivation, lookup: HashModuloLookup): string | "deferred" {
+  const m = moduloInputEntries(drv, lookup);
+  if (m === "deferred") return m;
+  let s = "[";
+  for (let i = 0; i < m.hexes.length; i++) {
     if (i > 0) s += ",";
-    s += atermInputDrv(hex, outs);
-    i = j;
+    s += atermInputDrv(m.hexes[i]!, m.outputs[i]!);
   }
   return `${s}]`;
 }

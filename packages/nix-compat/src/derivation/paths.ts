@@ -21,7 +21,8 @@ import {
   fixedOutputHashModulo,
   type HashModuloLookup,
   type InputHashModulo,
-  moduloInputDrvs,
+  type ModuloInputs,
+  moduloInputEntries,
 } from "./hash-modulo.ts";
 import {
   type Derivation,
@@ -148,7 +149,7 @@ export function finalizeDerivation(
     else if (k !== kind)
       throw new DerivationError("mixed-output-kinds", `derivation mixes ${kind} and ${k} outputs`);
   }
-  let moduloInputs: string | undefined;
+  let moduloInputs: ModuloInputs | "deferred" | undefined;
   let envKeys: string[] | undefined;
   const w = writer;
 
@@ -176,13 +177,13 @@ export function finalizeDerivation(
       drv.env.set(o, "");
     }
     // Outputs and their env vars are blank now: this writes the masked form.
-    moduloInputs = moduloInputDrvs(drv, lookup);
+    moduloInputs = moduloInputEntries(drv, lookup);
     envKeys = sortedKeys(drv.env);
     if (moduloInputs !== "deferred") {
       w.reset();
       w.head(drv, false);
       w.byte(44);
-      w.raw(moduloInputs);
+      w.moduloInputs(moduloInputs);
       w.tail(drv, envKeys, false);
       const h = digestHex("sha256", w.view());
       for (const o of names) {
@@ -223,7 +224,7 @@ export function finalizeDerivation(
     w.reset();
     w.head(drv, false);
     w.byte(44);
-    w.raw(moduloInputs);
+    w.moduloInputs(moduloInputs);
     w.tail(drv, envKeys, false);
     hashModuloHex = digestHex("sha256", w.view());
   }

@@ -46,8 +46,13 @@ export function makeStorePathStringFromHex(
 ): string {
   validateName(name);
   const d = digestUtf8("sha256", `${type}:sha256:${innerSha256Hex}:${storeDir}:${name}`);
-  return `${storeDir}/${nb32Encode(compressHash(d, DIGEST_SIZE))}-${name}`;
+  // Folded into a scratch buffer: nixbase32 reads it before anything else can write it.
+  compressed.fill(0);
+  for (let i = 0; i < d.length; i++) compressed[i % DIGEST_SIZE]! ^= d[i]!;
+  return `${storeDir}/${nb32Encode(compressed)}-${name}`;
 }
+
+const compressed = new Uint8Array(DIGEST_SIZE);
 
 function sortedRefs(references: Iterable<string>): string[] {
   return sortUniqueByteStrings(
