@@ -132,8 +132,14 @@ export function methodAlgoString(method: ContentAddressMethod, algo: HashAlgo): 
 /** Sorted copy of byte-string keys (bytewise order, as CppNix's std::map<std::string>). */
 export function sortedKeys<V>(m: ReadonlyMap<string, V> | ReadonlySet<string>): string[] {
   const out: string[] = [];
-  for (const k of m.keys()) out.push(k);
+  // forEach with `out` as `this`: no iterator results (this runs for maps and sets alike, where
+  // a for-of loop stays generic and allocates one per key) and no closure.
+  m.forEach(pushKey, out);
   return sortByteStrings(out);
+}
+
+function pushKey(this: string[], _value: unknown, key: string): void {
+  this.push(key);
 }
 
 export { compareByteStrings, sortByteStrings, sortUniqueByteStrings } from "../sort.ts";
