@@ -413,10 +413,23 @@ describe("nar-bridge", () => {
 
   it("shuts down gracefully: a download in flight completes", async () => {
     const b = await startNarBridge({ ...store, port: 0 });
-    const p = http(b.port, "GET", `/${narUrl(info.node, info.narSize)}`);
-    await new Promise((r) => setTimeout(r, 5));
-    const closing = b.close(5000);
-    const r = await p;
+    // Closed once the response has started (a fixed delay raced the request under load: a
+    // connection whose request has not arrived yet is idle, and idle ones are closed at once).
+    let closing: Promise<void> | undefined;
+    const r = await new Promise<{ status: number; body: Buffer }>((resolve, reject) => {
+      const req = request(
+        { host: "127.0.0.1", port: b.port, path: `/${narUrl(info.node, info.narSize)}` },
+        (res) => {
+          closing = b.close(5000);
+          const parts: Buffer[] = [];
+          res.on("data", (d) => parts.push(d));
+          res.on("end", () => resolve({ status: res.statusCode!, body: Buffer.concat(parts) }));
+          res.on("error", reject);
+        },
+      );
+      req.on("error", reject);
+      req.end();
+    });
     await closing;
     assert.equal(r.status, 200);
     assert.ok(r.body.equals(nar));
