@@ -57,6 +57,9 @@ export async function bundle(outRoot: string = BUNDLE_DIR): Promise<string> {
     join(tmp, "manifest.json"),
     `${JSON.stringify({ builtMs: started, root: relative(tmp, repoRoot), inputs }, null, 1)}\n`,
   );
+  // Marks the chunks as ES modules right here, so that Node does not look for the nearest
+  // package.json above every chunk it loads.
+  writeFileSync(join(tmp, "package.json"), '{ "type": "module" }\n');
   rmSync(outRoot, { recursive: true, force: true });
   renameSync(tmp, outRoot);
   return outRoot;
