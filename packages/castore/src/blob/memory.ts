@@ -77,8 +77,13 @@ class MemoryBlobWriter extends BaseBlobWriter {
   /** Copies (the caller may reuse its buffer) into 1 MiB parts, or keeps a handed-over one. */
   protected async store(data: Uint8Array, transfer: boolean): Promise<void> {
     // Keep a handed-over buffer unless the piece is a small view into a bigger buffer (a
-    // pooled Buffer slice, a short last read): keeping it would pin all of that memory.
-    if (transfer && data.length > 0 && data.byteLength * 2 >= data.buffer.byteLength) {
+    // pooled Buffer slice, a short last read): keeping it would pin all of that memory. (Large
+    // views are kept: a file read into one buffer arrives as pieces of it.)
+    if (
+      transfer &&
+      data.length > 0 &&
+      (data.byteLength * 2 >= data.buffer.byteLength || data.byteLength >= PART)
+    ) {
       this.#seal();
       this.#parts.push(data);
       return;

@@ -32,6 +32,8 @@ export interface IngestOptions {
 const PIECE = 4 * 1024 * 1024;
 /** Files below this are read in one go (at most `concurrency` of them are in memory at once). */
 const WHOLE = 1024 * 1024;
+/** Files up to this size are read into one buffer for writers that keep handed-over ones. */
+const WHOLE_MAX = 2 ** 32;
 /** Files below this are read synchronously (see smallFile). */
 const SMALL = 64 * 1024;
 const SLASH = Buffer.from("/");
@@ -172,19 +174,28 @@ class Ingest {
         } else {
           // Large file: 4 MiB reads at explicit offsets, the next ones already running on the
           // thread pool while this one is hashed and stored on the main thread. A writer that
-          // keeps handed-over buffers (memory) gets a fresh buffer per read instead of a copy,
-          // and two reads run ahead (filling fresh memory is page faults: spread them over two
-          // threads); other writers get buffers used in turn.
+          // keeps handed-over buffers (memory) gets the file read into one buffer of its size
+          // (+1 byte to notice growth), handed over piece by piece instead of copied: one
+          // allocation, where a buffer per read made the GC run for each few of them. Two
+          // reads run ahead (filling fresh memory is page faults: spread them over two
+          // threads). Other writers get buffers used in turn.
           const fresh = writer.acceptsTransfer === true;
+          const whole =
+            fresh && st.size < WHOLE_MAX ? Buffer.allocUnsafeSlow(st.size + 1) : undefined;
           const ahead = fresh ? 2 : 1;
           const spare: Buffer[] = [];
           let offset = 0;
           const queue: { buf: Buffer; n: Promise<number> }[] = [];
           const fill = () => {
             while (queue.length < ahead) {
-              const buf = fresh
-                ? Buffer.allocUnsafeSlow(PIECE)
-                : (spare.pop() ?? Buffer.allocUnsafeSlow(PIECE));
+              const buf = whole
+                ? whole.subarray(
+                    Math.min(offset, whole.length),
+                    Math.min(offset + PIECE, whole.length),
+                  )
+                : fresh
+                  ? Buffer.allocUnsafeSlow(PIECE)
+                  : (spare.pop() ?? Buffer.allocUnsafeSlow(PIECE));
               const n = read(buf, offset);
               n.catch(() => {}); // awaited below; this only keeps an abandoned read quiet
               queue.push({ buf, n });
