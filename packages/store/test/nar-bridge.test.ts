@@ -308,7 +308,7 @@ describe("nar-bridge", () => {
       const get = (p: string, extra = "") => `GET ${p} HTTP/1.1\r\nHost: x\r\n${extra}\r\n`;
       const reqs = [
         get(`/${hash}.narinfo`), // looked up
-        get(`/${hash}.narinfo`), // cached
+        get(`/${hash}.narinfo`, "Connection: Keep-Alive\r\n"), // cached
         `HEAD /${hash}.narinfo HTTP/1.1\r\nHost: x\r\n\r\n`,
         get(`/${"0".repeat(32)}.narinfo`), // 404
         get("/nix-cache-info"), // node:http from here on

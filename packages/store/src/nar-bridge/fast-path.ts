@@ -6,9 +6,9 @@
  * cost more than the rest of such a request together.
  *
  * Every connection starts here. A complete `GET` or `HEAD` of `/<hash>.narinfo` over HTTP/1.1
- * with plain headers (a Host, no body, no Connection, Expect or Upgrade) is answered from the
- * bridge's narinfo cache, or after one store lookup, with exactly the status, headers and body
- * node:http would have sent. The first request that is anything else (another path, another
+ * with plain headers (a Host; no body, Expect or Upgrade; Connection only as `keep-alive`) is
+ * answered from the bridge's narinfo cache, or after one store lookup, with exactly the status,
+ * headers and body node:http would have sent. The first request that is anything else (another path, another
  * method, a partial request, a header this path does not handle, a lookup that fails) hands
  * the connection to node:http with that request's bytes, and node:http serves it from then on.
  * Requests a client sends ahead (pipelining) are answered in order either way.
@@ -41,7 +41,8 @@ export interface FastWire {
 // values); anything else goes to node:http, which answers it as it always does.
 const REQUEST =
   /^(GET|HEAD) (\/[\x21-\x7e]*) HTTP\/1\.1\r\n((?:[!#$%&'*+.^_`|~0-9A-Za-z-]+:[\t\x20-\x7e\x80-\xff]*\r\n)*)$/;
-const NOT_HERE = /^(?:content-length|transfer-encoding|connection|expect|upgrade)[\t ]*:/im;
+const NOT_HERE =
+  /^(?:content-length|transfer-encoding|expect|upgrade)[\t ]*:|^connection[\t ]*:(?![\t ]*keep-alive[\t ]*\r$)/im;
 const HOST = /^host[\t ]*:/im;
 const HEAD_END = Buffer.from("\r\n\r\n");
 /** Bytes a connection may send ahead while a lookup is pending. */
