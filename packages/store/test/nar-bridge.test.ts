@@ -338,6 +338,51 @@ describe("nar-bridge", () => {
     }
   });
 
+  it("answers thousands of pipelined narinfo requests in order, read late", async () => {
+    const b = await startNarBridge({ ...store, port: 0 });
+    try {
+      const hash = info.storePath.hashPart;
+      const n = 6000;
+      const paths = Array.from({ length: n }, (_, i) =>
+        i % 3 === 2 ? `/${"0".repeat(32)}.narinfo` : `/${hash}.narinfo`,
+      );
+      const text = paths.map((p) => `GET ${p} HTTP/1.1\r\nHost: x\r\n\r\n`).join("");
+      const statuses = await new Promise<number[]>((resolve, reject) => {
+        const sock = connect(b.port, "127.0.0.1");
+        const got: number[] = [];
+        let buf = Buffer.alloc(0);
+        sock.pause(); // read nothing until all requests are sent and answered
+        sock.on("connect", () => {
+          sock.write(text, () => setTimeout(() => sock.resume(), 200));
+        });
+        sock.on("data", (d) => {
+          buf = Buffer.concat([buf, d]);
+          for (;;) {
+            const end = buf.indexOf("\r\n\r\n");
+            if (end < 0) return;
+            const head = buf.toString("latin1", 0, end);
+            const len = Number(/content-length: (\d+)/i.exec(head)![1]);
+            if (buf.length < end + 4 + len) return;
+            got.push(Number(head.split(" ")[1]));
+            buf = buf.subarray(end + 4 + len);
+            if (got.length === n) {
+              sock.destroy();
+              resolve(got);
+              return;
+            }
+          }
+        });
+        sock.on("error", reject);
+      });
+      assert.deepEqual(
+        statuses,
+        paths.map((p) => (p.includes(hash) ? 200 : 404)),
+      );
+    } finally {
+      await b.close(100);
+    }
+  });
+
   it("leaves requests split across packets, with bodies or unusual headers to node:http", async () => {
     const b = await startNarBridge({ ...store, port: 0 });
     try {

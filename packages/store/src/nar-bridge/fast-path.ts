@@ -47,6 +47,8 @@ const HOST = /^host[\t ]*:/im;
 const HEAD_END = Buffer.from("\r\n\r\n");
 /** Bytes a connection may send ahead while a lookup is pending. */
 const MAX_AHEAD = 64 * 1024;
+/** Answers not yet sent beyond which the connection goes to node:http (see `#process`). */
+const MAX_UNSENT = 256 * 1024;
 
 class Answers {
   readonly #keepAlive: string;
@@ -160,7 +162,9 @@ class Connection {
   /** Answers the complete narinfo requests at the start of `d`; hands the rest to node:http. */
   #process(d: Buffer): void {
     let pos = 0;
-    while (pos < d.length) {
+    // A client that sends requests ahead without reading the answers is left to node:http's
+    // flow control once this many bytes are waiting to be sent.
+    while (pos < d.length && this.#socket.writableLength <= MAX_UNSENT) {
       const end = d.indexOf(HEAD_END, pos);
       if (end < 0) break;
       const m = REQUEST.exec(d.toString("latin1", pos, end + 2));
