@@ -210,7 +210,7 @@ export function finalizeDerivation(
   w.byte(44);
   w.inputDrvs(drv.inputDrvs);
   w.tail(drv, envKeys, false);
-  const atermBytes = opts.keepAterm === false ? undefined : w.view().slice();
+  const atermBytes = opts.keepAterm === false ? undefined : new Uint8Array(w.view()); // a copy (Buffer#slice is a view)
   const references = derivationReferences(drv);
   const drvPath = makeTextPathStringFromHex(
     `${name}.drv`,
