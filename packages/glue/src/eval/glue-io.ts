@@ -57,7 +57,7 @@ export class GlueIO implements EvalIO {
       return sub === "" ? { kind: "bytes", data: drv.aterm } : { kind: "missing" };
     if (s.link !== undefined) {
       if (known.fetches.has(storePath)) s.realiseFetch(storePath);
-      else if (known.outputToDrv.has(storePath) && !this.base.pathExists(storePath)) {
+      else if (known.producerOf(storePath) !== undefined && !this.base.pathExists(storePath)) {
         if (s.hostStat(storePath).type === "missing")
           throw new IOFailure(
             `cannot read '${path}': building derivations (import from derivation) is not supported yet`,

@@ -36,7 +36,11 @@ export interface KnownText {
 
 export class KnownPaths {
   readonly derivations = new Map<string, KnownDerivation>();
-  readonly outputToDrv = new Map<string, string>();
+  /** Output path → `.drv` path, indexed on first use (see `producerOf`). */
+  readonly #producers = new Map<string, string>();
+  /** `.drv` paths in the order they became known; those from #indexed on are not indexed yet. */
+  readonly #order: string[] = [];
+  #indexed = 0;
   readonly fetches = new Map<string, Fetch>();
   /** Fetches already downloaded into the store during this evaluation. */
   readonly fetched = new Set<string>();
@@ -45,8 +49,21 @@ export class KnownPaths {
 
   addDerivation(drvPath: string, d: KnownDerivation): void {
     this.derivations.set(drvPath, d);
-    for (const p of d.outputPaths.values())
-      if (!this.outputToDrv.has(p)) this.outputToDrv.set(p, drvPath);
+    this.#order.push(drvPath);
+  }
+
+  /**
+   * The derivation that produces `outputPath`, if this evaluation knows it (the first one
+   * recorded wins). Only reads of store paths ask, so the index is built then, not for each of
+   * the tens of thousands of derivations a package set creates.
+   */
+  producerOf(outputPath: string): string | undefined {
+    for (; this.#indexed < this.#order.length; this.#indexed++) {
+      const drvPath = this.#order[this.#indexed]!;
+      for (const p of this.derivations.get(drvPath)!.outputPaths.values())
+        if (!this.#producers.has(p)) this.#producers.set(p, drvPath);
+    }
+    return this.#producers.get(outputPath);
   }
 
   /** References of a store path this evaluation knows, or undefined. */
