@@ -40,6 +40,16 @@ export function digestByteStringHex(algo: HashAlgo, s: string): string {
   return toHex(digestByteString(algo, s));
 }
 
+/** `digestUtf8` as a byte string: one code unit (0..255) per digest byte. */
+export function digestUtf8ByteString(algo: HashAlgo, s: string): string {
+  if (cryptoProvider.digestUtf8ByteString !== undefined)
+    return cryptoProvider.digestUtf8ByteString(algo, s);
+  const d = digestUtf8(algo, s);
+  let out = "";
+  for (let i = 0; i < d.length; i++) out += String.fromCharCode(d[i]!);
+  return out;
+}
+
 /** One-shot digest of the UTF-8 encoding of `s`. */
 export function digestUtf8(algo: HashAlgo, s: string): Uint8Array {
   if (cryptoProvider.digestUtf8 !== undefined) return cryptoProvider.digestUtf8(algo, s);

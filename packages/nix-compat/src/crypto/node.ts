@@ -47,6 +47,9 @@ export const cryptoProvider: CryptoProvider = {
   digestHex(algo, data) {
     return hash(algo, data, "hex");
   },
+  digestUtf8ByteString(algo, s) {
+    return hash(algo, s, "binary"); // latin1
+  },
   digestByteString(algo, s) {
     return toU8(hash(algo, byteStringData(s), "buffer"));
   },

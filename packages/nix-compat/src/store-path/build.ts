@@ -1,5 +1,5 @@
 import { utf8Encode } from "../bytes.ts";
-import { digest, digestUtf8 } from "../crypto/index.ts";
+import { digest, digestUtf8, digestUtf8ByteString } from "../crypto/index.ts";
 import { ContentAddress } from "../hash/content-address.ts";
 import { NixHash } from "../hash/nix-hash.ts";
 import { encode as nb32Encode } from "../nixbase32.ts";
@@ -45,10 +45,10 @@ export function makeStorePathStringFromHex(
   storeDir: string = STORE_DIR,
 ): string {
   validateName(name);
-  const d = digestUtf8("sha256", `${type}:sha256:${innerSha256Hex}:${storeDir}:${name}`);
+  const d = digestUtf8ByteString("sha256", `${type}:sha256:${innerSha256Hex}:${storeDir}:${name}`);
   // Folded into a scratch buffer: nixbase32 reads it before anything else can write it.
   compressed.fill(0);
-  for (let i = 0; i < d.length; i++) compressed[i % DIGEST_SIZE]! ^= d[i]!;
+  for (let i = 0; i < d.length; i++) compressed[i % DIGEST_SIZE]! ^= d.charCodeAt(i);
   return `${storeDir}/${nb32Encode(compressed)}-${name}`;
 }
 
