@@ -168,7 +168,7 @@ export function derivationStrict(session: GlueSession, args: NixAttrs): Value {
   session.known.addDerivation(fin.drvPath, {
     name,
     outputs,
-    outputPaths: fin.outputPaths,
+    outputPaths: pathsOf(outputs, fin.outputPaths),
     hashModulo: fin.hashModuloHex,
     references: fin.references,
     aterm: session.persist ? fin.aterm : undefined,
@@ -196,6 +196,22 @@ export function derivationStrict(session: GlueSession, args: NixAttrs): Value {
 }
 
 const DRV_PATH_AND_OUT: readonly string[] = ["drvPath", "out"];
+
+/** The paths of `outputs` that have one, in an array of its exact size (kept per derivation). */
+function pathsOf(outputs: readonly string[], paths: ReadonlyMap<string, string>): string[] {
+  if (outputs.length === 1) {
+    const p = paths.get(outputs[0]!);
+    return p === undefined ? [] : [p];
+  }
+  const out = new Array<string>(outputs.length);
+  let n = 0;
+  for (const o of outputs) {
+    const p = paths.get(o);
+    if (p !== undefined) out[n++] = p;
+  }
+  out.length = n;
+  return out;
+}
 
 function parseHashMode(s: string): ContentAddressMethod {
   if (s === "recursive") return "nar";

@@ -72,15 +72,16 @@ export function lookupDerivation(
   }
   const modulo = tryHashDerivationModulo(drv, (p) => lookupHashModulo(session, p));
   const hashModulo = modulo === "deferred" ? modulo : toHex(modulo);
-  const outputPaths = new Map<string, string>();
-  for (const [o, out] of drv.outputs) {
-    const p = outputPath(out);
-    if (p !== undefined) outputPaths.set(o, p);
+  const outputs = [...drv.outputs.keys()].sort();
+  const outputPaths: string[] = [];
+  for (const o of outputs) {
+    const p = outputPath(drv.outputs.get(o)!);
+    if (p !== undefined) outputPaths.push(p);
   }
   const name = baseName(drvPath).slice(33, -4);
   const d: KnownDerivation = {
     name,
-    outputs: [...drv.outputs.keys()].sort(),
+    outputs,
     outputPaths,
     hashModulo,
     references: derivationReferences(drv),

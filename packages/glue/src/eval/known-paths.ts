@@ -11,7 +11,8 @@ import type { Fetch } from "../protocol.ts";
 export interface KnownDerivation {
   readonly name: string;
   readonly outputs: readonly string[];
-  readonly outputPaths: ReadonlyMap<string, string>;
+  /** The paths of the outputs that have one (not deferred/floating), in `outputs` order. */
+  readonly outputPaths: readonly string[];
   /** Lowercase hex of the hash modulo, or "deferred" (what a `HashModuloLookup` returns). */
   readonly hashModulo: string;
   /** Sorted references of the `.drv` file (input sources and input derivations). */
@@ -60,7 +61,7 @@ export class KnownPaths {
   producerOf(outputPath: string): string | undefined {
     for (; this.#indexed < this.#order.length; this.#indexed++) {
       const drvPath = this.#order[this.#indexed]!;
-      for (const p of this.derivations.get(drvPath)!.outputPaths.values())
+      for (const p of this.derivations.get(drvPath)!.outputPaths)
         if (!this.#producers.has(p)) this.#producers.set(p, drvPath);
     }
     return this.#producers.get(outputPath);
