@@ -66,7 +66,18 @@ export function coerceToString(
       let out = "";
       for (let i = 0; i < v.length; i++) {
         const e = force(v[i]);
-        out += coerceToString(e, ctx, coerceMore, copyToStore, pos);
+        // A derivation in a list (a derivation's `buildInputs`) is forced from this frame, one
+        // level less per dependency in a deep chain.
+        let x: Value = e;
+        if (e instanceof NixAttrs && !e.has("__toString")) {
+          const o = e.get("outPath");
+          if (o !== undefined) x = force(o);
+        }
+        if (typeof x === "string") out += x;
+        else if (x instanceof NixString) {
+          if (ctx !== null) for (const c of x.ctx) ctx.add(c);
+          out += x.s;
+        } else out += coerceToString(x, ctx, coerceMore, copyToStore, pos);
         if (i < v.length - 1 && !(Array.isArray(e) && e.length === 0)) out += " ";
       }
       return out;
