@@ -6,7 +6,9 @@
  *   node bench/castore.ts [--size 1G] [--runs 3] [--trees single,small] [--kinds memory,…]
  *
  * Columns: wall-clock median, CPU time (user + system, all threads; the machine may be shared,
- * and CPU time is the steadier number then), throughput, peak RSS, and ratios of the medians.
+ * and CPU time is the steadier number then) and its user-mode part (what the program itself
+ * does, without the kernel's page faults, file creation and writes, which vary most between
+ * runs on a shared VM), throughput, peak RSS, and ratios of the medians.
  *
  * Backends: `memory://` (blobs and directories in memory) and `objectstore+file://` blobs with
  * `sqlite://` directories (what a local persistent store uses). Each measurement runs in a fresh
@@ -90,6 +92,8 @@ interface Measurement {
   ms: number;
   /** CPU time (user + system, all threads) of the measured part, when known. */
   cpuMs?: number;
+  /** The user-mode part of it (the rest is kernel time: page faults, file creation, writes). */
+  userMs?: number;
   rssMiB: number;
 }
 
@@ -129,7 +133,12 @@ function child(kind: string, tree: string): Measurement {
       if (r.status !== 0) throw new Error(`nix-store --add failed: ${r.stderr}`);
       const m = /TIME ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr);
       return m
-        ? { ms, cpuMs: (Number(m[1]) + Number(m[2])) * 1000, rssMiB: Number(m[3]) / 1024 }
+        ? {
+            ms,
+            cpuMs: (Number(m[1]) + Number(m[2])) * 1000,
+            userMs: Number(m[1]) * 1000,
+            rssMiB: Number(m[3]) / 1024,
+          }
         : { ms, rssMiB: Number.NaN };
     }
     const r = spawnSync(process.execPath, [here, "--child", kind, tree, work], {
@@ -179,7 +188,9 @@ async function runChild(kind: string, tree: string, work: string): Promise<void>
   }
   const cpu = process.cpuUsage(cpu0);
   const rssMiB = process.resourceUsage().maxRSS / 1024;
-  console.log(JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000, rssMiB }));
+  console.log(
+    JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000, userMs: cpu.user / 1000, rssMiB }),
+  );
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -239,7 +250,7 @@ async function measure(
     const { bytes, files } = treeStats(tree.path);
     console.log(`\n${tree.name} (${(bytes / 2 ** 20).toFixed(1)} MiB, ${files} files)`);
     console.log(
-      `${"".padEnd(36)} ${"median s".padStart(9)} ${"cpu s".padStart(7)} ${"MB/s".padStart(8)} ${"files/s".padStart(9)} ${"peak RSS".padStart(9)} ${"vs nix".padStart(7)} ${"vs b3".padStart(6)}`,
+      `${"".padEnd(36)} ${"median s".padStart(9)} ${"cpu s".padStart(7)} ${"user s".padStart(7)} ${"MB/s".padStart(8)} ${"files/s".padStart(9)} ${"peak RSS".padStart(9)} ${"vs nix".padStart(7)} ${"vs b3".padStart(6)}`,
     );
     // Runs take turns (kind after kind, round after round): on a shared machine the load
     // changes over time, and this spreads its changes over all kinds alike.
@@ -251,9 +262,11 @@ async function measure(
     const results = new Map<string, Measurement>();
     for (const [kind, ms] of all) {
       const cpu = ms.flatMap((m) => (m.cpuMs === undefined ? [] : [m.cpuMs]));
+      const user = ms.flatMap((m) => (m.userMs === undefined ? [] : [m.userMs]));
       results.set(kind, {
         ms: median(ms.map((m) => m.ms)),
         cpuMs: cpu.length > 0 ? median(cpu) : undefined,
+        userMs: user.length > 0 ? median(user) : undefined,
         rssMiB: Math.max(...ms.map((m) => m.rssMiB)),
       });
     }
@@ -263,7 +276,7 @@ async function measure(
       const nix = results.get("nix-store");
       const b3 = results.get("blake3")!;
       console.log(
-        `${label.padEnd(36)} ${s.toFixed(3).padStart(9)} ${(m.cpuMs === undefined ? "-" : (m.cpuMs / 1000).toFixed(3)).padStart(7)} ${(bytes / 1e6 / s).toFixed(0).padStart(8)} ${(files / s).toFixed(0).padStart(9)} ${(Number.isNaN(m.rssMiB) ? "-" : `${m.rssMiB.toFixed(0)}M`).padStart(9)} ${(nix ? `${(m.ms / nix.ms).toFixed(2)}x` : "-").padStart(7)} ${`${(m.ms / b3.ms).toFixed(2)}x`.padStart(6)}`,
+        `${label.padEnd(36)} ${s.toFixed(3).padStart(9)} ${(m.cpuMs === undefined ? "-" : (m.cpuMs / 1000).toFixed(3)).padStart(7)} ${(m.userMs === undefined ? "-" : (m.userMs / 1000).toFixed(3)).padStart(7)} ${(bytes / 1e6 / s).toFixed(0).padStart(8)} ${(files / s).toFixed(0).padStart(9)} ${(Number.isNaN(m.rssMiB) ? "-" : `${m.rssMiB.toFixed(0)}M`).padStart(9)} ${(nix ? `${(m.ms / nix.ms).toFixed(2)}x` : "-").padStart(7)} ${`${(m.ms / b3.ms).toFixed(2)}x`.padStart(6)}`,
       );
     }
   }
