@@ -40,14 +40,21 @@ export function makeDerivationStrict(session: GlueSession): PrimOp {
   );
 }
 
-function traced<T>(msg: string, f: () => T): T {
+/** A boolean attribute that is false when absent. */
+function flag(args: NixAttrs, key: string): boolean {
+  const s = args.get(key);
+  if (s === undefined) return false;
   try {
-    return f();
+    return runtime.forceBool(s);
   } catch (e) {
-    if (isNixError(e)) e.addTrace(msg, null);
+    if (isNixError(e)) e.addTrace(`while evaluating the '${key}' attribute`, null);
     throw e;
   }
 }
+
+const DEFAULT_OUTPUTS: readonly string[] = ["out"];
+/** Never written: `json` is only filled with structured attributes. */
+const NO_JSON: string[] = [];
 
 function experimental(feature: string): never {
   return throwEval(
@@ -70,26 +77,23 @@ function checkOutputs(list: string[]): string[] {
 export function derivationStrict(session: GlueSession, args: NixAttrs): Value {
   const nameSlot = args.get("name");
   if (nameSlot === undefined) throwEval("attribute 'name' missing for call to 'derivationStrict'");
-  const name = traced("while evaluating the derivation attribute 'name'", () =>
-    runtime.forceStringNoCtx(nameSlot),
-  );
-  const flag = (key: string): boolean => {
-    const s = args.get(key);
-    return (
-      s !== undefined &&
-      traced(`while evaluating the '${key}' attribute`, () => runtime.forceBool(s))
-    );
-  };
-  const structured = flag("__structuredAttrs");
-  const ignoreNulls = flag("__ignoreNulls");
+  let name: string;
+  try {
+    name = runtime.forceStringNoCtx(nameSlot);
+  } catch (e) {
+    if (isNixError(e)) e.addTrace("while evaluating the derivation attribute 'name'", null);
+    throw e;
+  }
+  const structured = flag(args, "__structuredAttrs");
+  const ignoreNulls = flag(args, "__ignoreNulls");
 
   const drv: Derivation = newDerivation();
   const ctx = new Set<string>();
-  let outputs = ["out"];
+  let outputs = DEFAULT_OUTPUTS;
   let outputHash: string | undefined;
   let outputHashAlgo = "";
   let hashMode: ContentAddressMethod | undefined;
-  const json: string[] = [];
+  const json: string[] = structured ? [] : NO_JSON;
 
   // The attributes are coerced in this loop itself rather than in a helper: a derivation's
   // dependencies are forced from here, recursively, so every frame counts (see
