@@ -3,7 +3,7 @@
  * against `nix-store --add` of the same trees and against the BLAKE3 limit (one core hashing the
  * same bytes in memory).
  *
- *   node bench/castore.ts [--size 1G] [--runs 3] [--trees single,small] [--kinds memory,…]
+ *   node bench/castore.ts [--size 1G] [--runs 3] [--trees single,small] [--kinds memory,…] [--keep]
  *
  * Columns: wall-clock median, CPU time (user + system, all threads; the machine may be shared,
  * and CPU time is the steadier number then) and its user-mode part (what the program itself
@@ -237,7 +237,9 @@ export async function run(argv: string[] = process.argv.slice(2)): Promise<void>
   try {
     await measure(trees, kinds, runs);
   } finally {
-    fs.rmSync(workRoot, { recursive: true, force: true });
+    // --keep leaves the outputs (until the next run): deleting them slows file creation for
+    // the next minutes, e.g. for a bench run right after this one.
+    if (!argv.includes("--keep")) fs.rmSync(workRoot, { recursive: true, force: true });
   }
 }
 
