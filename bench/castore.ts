@@ -231,15 +231,18 @@ export async function run(argv: string[] = process.argv.slice(2)): Promise<void>
     ] as const
   ).filter(([k]) => k === "blake3" || kindSet.size === 0 || kindSet.has(k));
   console.log(`runs: ${runs} (median), warm page cache${nixStore ? "" : "; nix-store not found"}`);
+  // Outputs of an earlier run are moved aside and deleted after measuring (deleting slows file
+  // creation for the next minutes); --keep leaves this run's until the next run.
+  const earlier = `${workRoot}.old`;
+  if (fs.existsSync(workRoot) && !fs.existsSync(earlier)) fs.renameSync(workRoot, earlier);
   fs.rmSync(workRoot, { recursive: true, force: true });
   fs.mkdirSync(workRoot, { recursive: true });
   spawnSync("chattr", ["+T", workRoot]);
   try {
     await measure(trees, kinds, runs);
   } finally {
-    // --keep leaves the outputs (until the next run): deleting them slows file creation for
-    // the next minutes, e.g. for a bench run right after this one.
     if (!argv.includes("--keep")) fs.rmSync(workRoot, { recursive: true, force: true });
+    fs.rmSync(earlier, { recursive: true, force: true });
   }
 }
 
