@@ -167,6 +167,19 @@ class ChunkStorePool {
   #failedToStart = false;
   #next = 0;
 
+  /**
+   * Starts the first worker if none runs yet, so that it is ready (about 0.1 s) when a writer
+   * that just opened has its first chunk.
+   */
+  warm(): void {
+    if (this.#failedToStart || (this.#workers[0] && !this.#workers[0].broken)) return;
+    try {
+      this.#workers[0] = new ChunkStoreWorker();
+    } catch {
+      this.#failedToStart = true;
+    }
+  }
+
   /** The least busy worker (starting workers up to the limit); undefined without workers. */
   #pick(): ChunkStoreWorker | undefined {
     if (this.#failedToStart) return undefined;

@@ -237,6 +237,8 @@ class ObjectStoreBlobWriter extends BaseBlobWriter {
     super(options);
     this.#store = store;
     this.#chunker = chunker;
+    // A worker takes about 0.1 s to start: from now on, not once the first chunk is cut.
+    if (store.localWriteRoot) chunkStorePool()?.warm();
   }
 
   /** The store's root for chunk-store workers; undefined when it has none (or no workers). */
