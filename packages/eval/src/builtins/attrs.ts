@@ -87,26 +87,28 @@ registerBuiltin("mapAttrs", 2, (fn: Slot, s: Slot) => {
 registerBuiltin("intersectAttrs", 2, (a: Slot, b: Slot) => {
   const x = forceAttrs(a);
   const y = forceAttrs(b);
-  const keys: string[] = [];
-  const values: Slot[] = [];
-  const pos: (Pos | undefined)[] = [];
+  // Indices into y of the shared names (in name order either way), then arrays of the exact
+  // size: callPackage-style code calls this once per package and keeps the result.
+  const found = new Int32Array(Math.min(x.size, y.size));
+  let n = 0;
   if (x.size < y.size) {
     for (const k of x.keys) {
       const j = y.indexOf(k);
-      if (j >= 0) {
-        keys.push(k);
-        values.push(y.values[j]);
-        pos.push(y.pos?.[j]);
-      }
+      if (j >= 0) found[n++] = j;
     }
   } else {
-    for (let j = 0; j < y.keys.length; j++) {
-      if (x.has(y.keys[j])) {
-        keys.push(y.keys[j]);
-        values.push(y.values[j]);
-        pos.push(y.pos?.[j]);
-      }
-    }
+    for (let j = 0; j < y.keys.length; j++) if (x.has(y.keys[j])) found[n++] = j;
+  }
+  if (n === 0) return NixAttrs.EMPTY;
+  if (n === y.size) return y;
+  const keys: string[] = new Array(n);
+  const values: Slot[] = new Array(n);
+  const pos: (Pos | undefined)[] | null = y.pos === null ? null : new Array(n);
+  for (let i = 0; i < n; i++) {
+    const j = found[i];
+    keys[i] = y.keys[j];
+    values[i] = y.values[j];
+    if (pos !== null) pos[i] = y.pos?.[j];
   }
   return new NixAttrs(keys, values, pos);
 });

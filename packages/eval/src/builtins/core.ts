@@ -143,7 +143,8 @@ registerBuiltin("functionArgs", 1, (f: Slot) => {
   if (v instanceof Lambda) {
     const fm = v.info.formals;
     if (fm === null) return NixAttrs.EMPTY;
-    return new NixAttrs(fm.names, fm.hasDefault.slice(), fm.pos);
+    // The formals' own arrays: attribute sets never mutate theirs.
+    return new NixAttrs(fm.names, fm.hasDefault, fm.pos);
   }
   if (v instanceof PrimOp || v instanceof PrimOpApp) return NixAttrs.EMPTY;
   return typeError(v, "a function");
