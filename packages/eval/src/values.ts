@@ -166,16 +166,20 @@ export class NixAttrs {
     if (entries.length <= 16) return NixAttrs.fromFewEntries(entries, firstWins);
     const sorted = entries.map((e, i) => [e[0], e[1], i] as [string, Slot, number]);
     sorted.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[2] - b[2]));
-    const keys: string[] = [];
-    const values: Slot[] = [];
+    const keys: string[] = new Array(sorted.length);
+    const values: Slot[] = new Array(sorted.length);
+    let n = 0;
     for (const [k, v] of sorted) {
-      if (keys.length > 0 && keys[keys.length - 1] === k) {
-        if (!firstWins) values[values.length - 1] = v;
+      if (n > 0 && keys[n - 1] === k) {
+        if (!firstWins) values[n - 1] = v;
         continue;
       }
-      keys.push(k);
-      values.push(v);
+      keys[n] = k;
+      values[n] = v;
+      n++;
     }
+    keys.length = n;
+    values.length = n;
     return new NixAttrs(keys, values, null);
   }
 

@@ -45,15 +45,22 @@ registerBuiltin("removeAttrs", 2, (s: Slot, l: Slot) => {
   if (names.length === 0) return set;
   const drop = new Set<string>();
   for (const n of names) drop.add(forceStringNoCtx(n));
-  const keys: string[] = [];
-  const values: Slot[] = [];
-  const pos: (Pos | undefined)[] | null = set.pos ? [] : null;
+  // At most the set's size, trimmed after (growing by push would leave spare capacity).
+  const keys: string[] = new Array(set.size);
+  const values: Slot[] = new Array(set.size);
+  const pos: (Pos | undefined)[] | null = set.pos ? new Array(set.size) : null;
+  let n = 0;
   for (let i = 0; i < set.keys.length; i++) {
     if (drop.has(set.keys[i])) continue;
-    keys.push(set.keys[i]);
-    values.push(set.values[i]);
-    if (pos) pos.push(set.pos?.[i]);
+    keys[n] = set.keys[i];
+    values[n] = set.values[i];
+    if (pos) pos[n] = set.pos?.[i];
+    n++;
   }
+  if (n === set.size) return set;
+  keys.length = n;
+  values.length = n;
+  if (pos) pos.length = n;
   return new NixAttrs(keys, values, pos);
 });
 
@@ -115,11 +122,14 @@ registerBuiltin("intersectAttrs", 2, (a: Slot, b: Slot) => {
 
 registerBuiltin("catAttrs", 2, (n: Slot, l: Slot) => {
   const name = forceStringNoCtx(n);
-  const out: Slot[] = [];
-  for (const e of forceList(l)) {
+  const list = forceList(l);
+  const out: Slot[] = new Array(list.length);
+  let count = 0;
+  for (const e of list) {
     const v = forceAttrs(e).get(name);
-    if (v !== undefined) out.push(v);
+    if (v !== undefined) out[count++] = v;
   }
+  out.length = count;
   return out;
 });
 

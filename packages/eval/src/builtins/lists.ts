@@ -121,11 +121,12 @@ registerBuiltin("concatLists", 1, (l: Slot) => {
 
 registerBuiltin("concatMap", 2, (f: Slot, l: Slot) => {
   const fn = force(f);
-  const out: Slot[] = [];
-  for (const x of forceList(l)) {
-    const r = forceList(callValue(fn, x));
-    for (const y of r) out.push(y);
-  }
+  const parts = forceList(l).map((x) => forceList(callValue(fn, x)));
+  let total = 0;
+  for (const r of parts) total += r.length;
+  const out: Slot[] = new Array(total);
+  let k = 0;
+  for (const r of parts) for (let j = 0; j < r.length; j++) out[k++] = r[j];
   return out;
 });
 
