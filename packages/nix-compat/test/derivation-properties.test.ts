@@ -6,6 +6,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
+import { AtermWriter } from "../src/derivation/aterm-write.ts";
+import { sortedKeys } from "../src/derivation/model.ts";
 import {
   ContentAddress,
   type Derivation,
@@ -133,6 +135,26 @@ function parsesOrDerivationError(bytes: Uint8Array): Derivation | undefined {
 }
 
 describe("derivation properties", () => {
+  it("AtermWriter writes printDerivation's bytes, plain and masked, with either copy", () => {
+    const writers = [new AtermWriter(), new AtermWriter({ hostCopy: false })];
+    fc.assert(
+      fc.property(derivation, (d) => {
+        for (const w of writers) {
+          for (const masked of [false, true]) {
+            w.reset();
+            w.head(d, masked);
+            w.byte(44);
+            w.inputDrvs(d.inputDrvs);
+            w.tail(d, sortedKeys(d.env), masked);
+            const expected = printDerivation(d, { maskOutputs: masked });
+            assert.deepEqual(new Uint8Array(w.view()), expected);
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it("print → parse → print is the identity", () => {
     fc.assert(
       fc.property(derivation, (d) => {

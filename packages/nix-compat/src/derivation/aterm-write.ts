@@ -23,15 +23,22 @@ const NodeBuffer = (
   globalThis as unknown as { Buffer?: { allocUnsafeSlow(size: number): Latin1Buffer } }
 ).Buffer;
 
-function allocate(size: number): Uint8Array {
-  return NodeBuffer === undefined ? new Uint8Array(size) : NodeBuffer.allocUnsafeSlow(size);
-}
-
 const NEEDS_ESCAPE = /[\\"\n\r\t]/;
 
 export class AtermWriter {
-  private buf = allocate(8192);
+  private buf: Uint8Array;
   private n = 0;
+  /** Copy with the host's `latin1Write` (when there is one); false forces the portable loop. */
+  private readonly hostCopy: boolean;
+
+  constructor(opts: { hostCopy?: boolean } = {}) {
+    this.hostCopy = opts.hostCopy !== false && NodeBuffer !== undefined;
+    this.buf = this.allocate(8192);
+  }
+
+  private allocate(size: number): Uint8Array {
+    return this.hostCopy ? NodeBuffer!.allocUnsafeSlow(size) : new Uint8Array(size);
+  }
 
   reset(): void {
     this.n = 0;
@@ -46,7 +53,7 @@ export class AtermWriter {
     if (this.n + extra <= this.buf.length) return;
     let size = this.buf.length * 2;
     while (size < this.n + extra) size *= 2;
-    const next = allocate(size);
+    const next = this.allocate(size);
     next.set(this.buf.subarray(0, this.n));
     this.buf = next;
   }
@@ -65,8 +72,7 @@ export class AtermWriter {
   /** Copies `s` (one byte per code unit) to `n`; returns the end. */
   private copy(s: string, n: number): number {
     const buf = this.buf;
-    if (NodeBuffer !== undefined && s.length > 8)
-      return n + (buf as Latin1Buffer).latin1Write(s, n);
+    if (this.hostCopy && s.length > 8) return n + (buf as Latin1Buffer).latin1Write(s, n);
     for (let i = 0; i < s.length; i++) buf[n++] = s.charCodeAt(i);
     return n;
   }
