@@ -229,6 +229,8 @@ export function updateAttrs(a: NixAttrs, b: NixAttrs): NixAttrs {
   if (na === 0) return b;
   const ak = a.keys;
   const bk = b.keys;
+  // The same names (`set // mapAttrs f set`, a package set over its overlay): b wins throughout.
+  if (ak === bk) return b;
   if (nb === 1) {
     const k = bk[0];
     const i = a.indexOf(k);

@@ -160,27 +160,45 @@ export class NixAttrs {
 
   static readonly EMPTY: NixAttrs = new NixAttrs([], [], null);
 
-  /** A set from unsorted (name, slot) pairs; later duplicates win unless `firstWins`. */
-  static fromEntries(entries: [string, Slot][], firstWins = false): NixAttrs {
+  /**
+   * A set from unsorted (name, slot) pairs; later duplicates win unless `firstWins`.
+   * `entryPos`, parallel to `entries`, gives the attributes positions (listToAttrs).
+   */
+  static fromEntries(
+    entries: [string, Slot][],
+    firstWins = false,
+    entryPos: readonly (Pos | undefined)[] | null = null,
+  ): NixAttrs {
     if (entries.length === 0) return NixAttrs.EMPTY;
-    if (entries.length <= 16) return NixAttrs.fromFewEntries(entries, firstWins);
-    const sorted = entries.map((e, i) => [e[0], e[1], i] as [string, Slot, number]);
-    sorted.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[2] - b[2]));
-    const keys: string[] = new Array(sorted.length);
-    const values: Slot[] = new Array(sorted.length);
+    if (entries.length <= 16) return NixAttrs.fromFewEntries(entries, firstWins, entryPos);
+    const order = entries.map((_, i) => i);
+    order.sort((a, b) => {
+      const x = entries[a][0];
+      const y = entries[b][0];
+      return x < y ? -1 : x > y ? 1 : a - b;
+    });
+    const keys: string[] = new Array(order.length);
+    const values: Slot[] = new Array(order.length);
+    const pos: (Pos | undefined)[] | null = entryPos === null ? null : new Array(order.length);
     let n = 0;
-    for (const [k, v] of sorted) {
+    for (const i of order) {
+      const k = entries[i][0];
       if (n > 0 && keys[n - 1] === k) {
-        if (!firstWins) values[n - 1] = v;
+        if (!firstWins) {
+          values[n - 1] = entries[i][1];
+          if (pos !== null) pos[n - 1] = entryPos?.[i];
+        }
         continue;
       }
       keys[n] = k;
-      values[n] = v;
+      values[n] = entries[i][1];
+      if (pos !== null) pos[n] = entryPos?.[i];
       n++;
     }
     keys.length = n;
     values.length = n;
-    return new NixAttrs(keys, values, null);
+    if (pos !== null) pos.length = n;
+    return new NixAttrs(keys, values, pos);
   }
 
   /**
@@ -188,32 +206,43 @@ export class NixAttrs {
    * a stable insertion sort straight into the key and value arrays, without the tuples and
    * the work area of `Array#sort`.
    */
-  private static fromFewEntries(entries: [string, Slot][], firstWins: boolean): NixAttrs {
+  private static fromFewEntries(
+    entries: [string, Slot][],
+    firstWins: boolean,
+    entryPos: readonly (Pos | undefined)[] | null,
+  ): NixAttrs {
     // Arrays of the exact size (growing by push would leave spare capacity in every set).
     const keys: string[] = new Array(entries.length);
     const values: Slot[] = new Array(entries.length);
+    const pos: (Pos | undefined)[] | null = entryPos === null ? null : new Array(entries.length);
     let n = 0;
     for (let e = 0; e < entries.length; e++) {
       const k = entries[e][0];
       let i = n - 1;
       while (i >= 0 && keys[i] > k) i--;
       if (i >= 0 && keys[i] === k) {
-        if (!firstWins) values[i] = entries[e][1];
+        if (!firstWins) {
+          values[i] = entries[e][1];
+          if (pos !== null) pos[i] = entryPos?.[e];
+        }
         continue;
       }
       for (let j = n; j > i + 1; j--) {
         keys[j] = keys[j - 1];
         values[j] = values[j - 1];
+        if (pos !== null) pos[j] = pos[j - 1];
       }
       keys[i + 1] = k;
       values[i + 1] = entries[e][1];
+      if (pos !== null) pos[i + 1] = entryPos?.[e];
       n++;
     }
     if (n < entries.length) {
       keys.length = n;
       values.length = n;
+      if (pos !== null) pos.length = n;
     }
-    return new NixAttrs(keys, values, null);
+    return new NixAttrs(keys, values, pos);
   }
 
   /** A set from a JS map whose values are slots. */

@@ -28,6 +28,15 @@ const FILES: Record<string, string> = {
 `,
   "direct.nix": `{ a = 1; b = "x"; c = 2.5; d = null; }\n`,
   "drv.nix": `{ type = "derivation"; name = "n"; outPath = "/nix/store/x"; drvPath = "/nix/store/y"; z = [ 1 ]; }\n`,
+  // Which builtins keep attribute positions (unsafeGetAttrPos) and which give none.
+  "pos.nix": `let
+  s = { a = 1; b = 2; };
+  m = builtins.mapAttrs (n: v: v) s;
+  p = builtins.unsafeGetAttrPos "a";
+in map p [ s m (s // m) (m // s) (removeAttrs s [ "b" ]) (builtins.intersectAttrs { a = 0; } s)
+  (builtins.intersectAttrs s { a = 0; }) (builtins.listToAttrs [ { name = "a"; value = 1; } ])
+  (s // { }) ({ } // s) (s // { b = 3; }) (builtins.functionArgs ({ a, b ? 1 }: a)) ]
+`,
 };
 for (const [name, text] of Object.entries(FILES)) writeFileSync(join(dir, name), text);
 
@@ -54,6 +63,7 @@ describe("tvix eval output modes vs nix-instantiate --eval", oracleSkip(), () =>
     same(["--strict", "set.nix"]);
     same(["--strict", "drv.nix"]);
     same(["-A", "c", "--strict", "set.nix"]);
+    same(["--strict", "pos.nix"]);
   });
 
   it("--json (newline-terminated, as current CppNix)", () => {

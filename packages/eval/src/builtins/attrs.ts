@@ -66,17 +66,24 @@ registerBuiltin("removeAttrs", 2, (s: Slot, l: Slot) => {
 
 registerBuiltin("listToAttrs", 1, (l: Slot) => {
   const list = forceList(l);
-  const entries: [string, Slot][] = [];
-  for (const e of list) {
-    const item = forceAttrs(e);
+  const entries: [string, Slot][] = new Array(list.length);
+  // Each attribute is positioned where its element's `value` is (CppNix); null if none is.
+  let valuePos: (Pos | undefined)[] | null = null;
+  for (let i = 0; i < list.length; i++) {
+    const item = forceAttrs(list[i]);
     const n = item.get("name");
     if (n === undefined) throwEval("attribute 'name' missing");
     const name = forceStringNoCtx(n);
-    const v = item.get("value");
-    if (v === undefined) throwEval("attribute 'value' missing");
-    entries.push([name, v]);
+    const j = item.indexOf("value");
+    if (j < 0) throwEval("attribute 'value' missing");
+    entries[i] = [name, item.values[j]];
+    const p = item.pos?.[j];
+    if (p !== undefined) {
+      valuePos ??= new Array(list.length);
+      valuePos[i] = p;
+    }
   }
-  return NixAttrs.fromEntries(entries, true);
+  return NixAttrs.fromEntries(entries, true, valuePos);
 });
 
 registerBuiltin("mapAttrs", 2, (fn: Slot, s: Slot) => {
@@ -88,7 +95,8 @@ registerBuiltin("mapAttrs", 2, (fn: Slot, s: Slot) => {
   const vals = set.values;
   const code = ((i: number) => call2(force(fn), keys[i], vals[i])) as unknown as Code;
   for (let i = 0; i < n; i++) values[i] = new Thunk(code, i as unknown as Env);
-  return new NixAttrs(keys, values, set.pos);
+  // No positions: CppNix's mapAttrs gives its attributes none (unsafeGetAttrPos is null).
+  return new NixAttrs(keys, values, null);
 });
 
 registerBuiltin("intersectAttrs", 2, (a: Slot, b: Slot) => {
