@@ -104,7 +104,7 @@ registerBuiltin("intersectAttrs", 2, (a: Slot, b: Slot) => {
   const y = forceAttrs(b);
   // Indices into y of the shared names (in name order either way), then arrays of the exact
   // size: callPackage-style code calls this once per package and keeps the result.
-  const found = new Int32Array(Math.min(x.size, y.size));
+  const found: number[] = new Array(Math.min(x.size, y.size));
   let n = 0;
   if (x.size < y.size) {
     for (const k of x.keys) {

@@ -65,6 +65,21 @@ registerBuiltin("filter", 2, (f: Slot, l: Slot) => {
   const fn = forceFunction(f);
   const list = forceList(l);
   const n = list.length;
+  if (n <= 30) {
+    // Short lists (a package's dependencies) keep their verdicts in a bit mask, not a buffer.
+    let mask = 0;
+    let count = 0;
+    for (let i = 0; i < n; i++) {
+      if (forceBool(callValue(fn, list[i]))) {
+        mask |= 1 << i;
+        count++;
+      }
+    }
+    if (count === n) return list;
+    const out = new Array(count);
+    for (let i = 0, k = 0; k < count; i++) if (mask & (1 << i)) out[k++] = list[i];
+    return out;
+  }
   const keep = new Uint8Array(n);
   let count = 0;
   for (let i = 0; i < n; i++) {

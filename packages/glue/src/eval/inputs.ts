@@ -19,13 +19,22 @@ import type { KnownDerivation } from "./known-paths.ts";
 import type { GlueSession } from "./session.ts";
 import { baseName } from "./store-paths.ts";
 
+/**
+ * One set per output name for inputs that use a single output (almost all do), shared by every
+ * derivation: sets here are never changed in place — a second output makes a new one.
+ */
+const ONE_OUTPUT = new Map<string, Set<string>>();
+
 function addOutput(drv: Derivation, drvPath: string, out: string): void {
-  let set = drv.inputDrvs.get(drvPath);
+  const set = drv.inputDrvs.get(drvPath);
   if (set === undefined) {
-    set = new Set();
-    drv.inputDrvs.set(drvPath, set);
-  }
-  set.add(out);
+    let one = ONE_OUTPUT.get(out);
+    if (one === undefined) {
+      one = new Set([out]);
+      ONE_OUTPUT.set(out, one);
+    }
+    drv.inputDrvs.set(drvPath, one);
+  } else if (!set.has(out)) drv.inputDrvs.set(drvPath, new Set([...set, out]));
 }
 
 export function addInputsFromContext(

@@ -228,28 +228,46 @@ export function finalizeDerivation(
     w.tail(drv, envKeys, false);
     hashModuloHex = digestHex("sha256", w.view());
   }
-  let modulo: InputHashModulo | undefined;
-  let atermString: string | undefined;
-  const kept = (): Uint8Array => {
-    if (atermBytes === undefined)
+  return new Finalized(drvPath, hashModuloHex, atermBytes, outputPaths, references);
+}
+
+/** `FinalizedDerivation` with its derived forms computed on first use. */
+class Finalized implements FinalizedDerivation {
+  drvPath: string;
+  hashModuloHex: string;
+  outputPaths: Map<string, string>;
+  references: string[];
+  readonly #aterm: Uint8Array | undefined;
+  #atermString: string | undefined;
+  #modulo: InputHashModulo | undefined;
+
+  constructor(
+    drvPath: string,
+    hashModuloHex: string,
+    aterm: Uint8Array | undefined,
+    outputPaths: Map<string, string>,
+    references: string[],
+  ) {
+    this.drvPath = drvPath;
+    this.hashModuloHex = hashModuloHex;
+    this.#aterm = aterm;
+    this.outputPaths = outputPaths;
+    this.references = references;
+  }
+
+  get hashModulo(): InputHashModulo {
+    this.#modulo ??= this.hashModuloHex === "deferred" ? "deferred" : fromHex(this.hashModuloHex)!;
+    return this.#modulo;
+  }
+
+  get aterm(): Uint8Array {
+    if (this.#aterm === undefined)
       throw new DerivationError("aterm-not-kept", "finalizeDerivation ran with keepAterm: false");
-    return atermBytes;
-  };
-  return {
-    drvPath,
-    hashModuloHex,
-    get hashModulo() {
-      modulo ??= hashModuloHex === "deferred" ? "deferred" : fromHex(hashModuloHex)!;
-      return modulo;
-    },
-    get aterm() {
-      return kept();
-    },
-    get atermString() {
-      atermString ??= bytesToByteString(kept());
-      return atermString;
-    },
-    outputPaths,
-    references,
-  };
+    return this.#aterm;
+  }
+
+  get atermString(): string {
+    this.#atermString ??= bytesToByteString(this.aterm);
+    return this.#atermString;
+  }
 }

@@ -20,12 +20,22 @@ export interface ValidateOptions {
 }
 
 /** Throws `invalid-store-path` (with the parser's reason as the cause) unless `p` is a store path. */
-function checkStorePath(p: string, what: () => string): void {
+function checkStorePath(
+  p: string,
+  what: "output" | "input derivation" | "input source",
+  name = p,
+): void {
   if (isAbsoluteStorePath(p)) return;
   try {
     parseAbsoluteStorePath(p);
   } catch (e) {
-    throw new DerivationError("invalid-store-path", what(), { cause: e });
+    const message =
+      what === "output"
+        ? `output ${quote(name)} has invalid path`
+        : what === "input derivation"
+          ? `invalid input derivation path ${quote(p)}`
+          : `invalid input source ${quote(p)}`;
+    throw new DerivationError("invalid-store-path", message, { cause: e });
   }
 }
 
@@ -61,7 +71,8 @@ export function validateDerivation(drv: Derivation, opts: ValidateOptions = {}):
 
   let kind: KindGroup | undefined;
   let floatingAlgo: string | undefined;
-  for (const [name, o] of drv.outputs) {
+  for (const name of drv.outputs.keys()) {
+    const o = drv.outputs.get(name)!;
     checkOutputName(name);
     const g = group(o);
     if (kind === undefined) kind = g;
@@ -77,13 +88,13 @@ export function validateDerivation(drv: Derivation, opts: ValidateOptions = {}):
           );
         }
         if (o.path !== undefined) {
-          checkStorePath(o.path, () => `output ${quote(name)} has invalid path`);
+          checkStorePath(o.path, "output", name);
         } else if (requirePaths) {
           fail("missing-output-path", `output ${quote(name)} has no path`);
         }
         break;
       case "input-addressed":
-        checkStorePath(o.path, () => `output ${quote(name)} has invalid path`);
+        checkStorePath(o.path, "output", name);
         break;
       case "deferred":
         if (requirePaths) fail("missing-output-path", `output ${quote(name)} has no path`);
@@ -125,7 +136,7 @@ export function validateDerivation(drv: Derivation, opts: ValidateOptions = {}):
 
   for (const path of drv.inputDrvs.keys()) {
     const names = drv.inputDrvs.get(path)!;
-    checkStorePath(path, () => `invalid input derivation path ${quote(path)}`);
+    checkStorePath(path, "input derivation");
     if (!path.endsWith(".drv")) {
       fail("invalid-input-derivation", `input derivation ${quote(path)} does not end in .drv`);
     }
@@ -134,7 +145,7 @@ export function validateDerivation(drv: Derivation, opts: ValidateOptions = {}):
     }
     for (const n of names) checkOutputName(n, path);
   }
-  for (const p of drv.inputSrcs) checkStorePath(p, () => `invalid input source ${quote(p)}`);
+  for (const p of drv.inputSrcs) checkStorePath(p, "input source");
   if (drv.system === "") fail("empty-system", "derivation has an empty system");
   if (drv.builder === "") fail("empty-builder", "derivation has an empty builder");
   if (drv.env.has("")) fail("empty-env-key", "derivation has an empty environment variable name");
