@@ -27,6 +27,8 @@ const NEEDS_ESCAPE = /[\\"\n\r\t]/;
 
 export class AtermWriter {
   private buf: Uint8Array;
+  /** The same bytes as a plain Uint8Array: its views are cheaper to make than a Buffer's. */
+  private plain: Uint8Array;
   private n = 0;
   /** Copy with the host's `latin1Write` (when there is one); false forces the portable loop. */
   private readonly hostCopy: boolean;
@@ -34,6 +36,7 @@ export class AtermWriter {
   constructor(opts: { hostCopy?: boolean } = {}) {
     this.hostCopy = opts.hostCopy !== false && NodeBuffer !== undefined;
     this.buf = this.allocate(8192);
+    this.plain = new Uint8Array(this.buf.buffer, this.buf.byteOffset, this.buf.length);
   }
 
   private allocate(size: number): Uint8Array {
@@ -46,7 +49,7 @@ export class AtermWriter {
 
   /** The bytes written since `reset` (a view into the writer's buffer: valid until the next write). */
   view(): Uint8Array {
-    return this.buf.subarray(0, this.n);
+    return this.plain.subarray(0, this.n);
   }
 
   private reserve(extra: number): void {
@@ -56,6 +59,7 @@ export class AtermWriter {
     const next = this.allocate(size);
     next.set(this.buf.subarray(0, this.n));
     this.buf = next;
+    this.plain = new Uint8Array(next.buffer, next.byteOffset, next.length);
   }
 
   byte(c: number): void {
