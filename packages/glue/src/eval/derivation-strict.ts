@@ -25,6 +25,7 @@ import {
   type ContentAddressMethod,
   type Derivation,
   DerivationError,
+  type DerivationOutput,
   finalizeDerivation,
   newDerivation,
 } from "@tvix-ts/nix-compat";
@@ -53,6 +54,8 @@ function flag(args: NixAttrs, key: string): boolean {
 }
 
 const DEFAULT_OUTPUTS: readonly string[] = ["out"];
+/** Outputs are immutable values: one deferred output serves every derivation. */
+const DEFERRED: DerivationOutput = Object.freeze({ kind: "deferred" });
 /** Never written: `json` is only filled with structured attributes. */
 const NO_JSON: string[] = [];
 
@@ -158,7 +161,7 @@ export function derivationStrict(session: GlueSession, args: NixAttrs): Value {
       throwEval("multiple outputs are not supported in fixed-output derivations");
     const h = parseHashAllowEmpty(outputHash, hashAlgoOpt(outputHashAlgo), (m) => session.warn(m));
     drv.outputs.set("out", { kind: "fixed", ca: new ContentAddress(hashMode ?? "flat", h) });
-  } else for (const o of outputs) drv.outputs.set(o, { kind: "deferred" });
+  } else for (const o of outputs) drv.outputs.set(o, DEFERRED);
 
   let fin: ReturnType<typeof finalizeDerivation>;
   try {

@@ -52,9 +52,11 @@ export function validateDerivationName(name: string): void {
 
 /** Sorted, de-duplicated references of a `.drv` file: its input sources and input derivations. */
 export function derivationReferences(drv: Derivation): string[] {
-  const refs: string[] = [];
-  for (const p of drv.inputSrcs) refs.push(p);
-  for (const p of drv.inputDrvs.keys()) refs.push(p);
+  // Exact size: evaluations keep this array for every derivation.
+  const refs: string[] = new Array(drv.inputSrcs.size + drv.inputDrvs.size);
+  let n = 0;
+  for (const p of drv.inputSrcs) refs[n++] = p;
+  for (const p of drv.inputDrvs.keys()) refs[n++] = p;
   return sortUniqueByteStrings(refs);
 }
 
@@ -117,6 +119,9 @@ export interface FinalizeOptions {
   keepAterm?: boolean;
 }
 
+/** Outputs are immutable values: one deferred output serves them all. */
+const DEFERRED: DerivationOutput = Object.freeze({ kind: "deferred" });
+
 /** One writer for every finalization: the ATerms are hashed from its buffer, never kept there. */
 const writer = new AtermWriter();
 
@@ -173,7 +178,7 @@ export function finalizeDerivation(
   } else if (kind === "input-addressed") {
     const names = [...drv.outputs.keys()];
     for (const o of names) {
-      drv.outputs.set(o, { kind: "deferred" });
+      drv.outputs.set(o, DEFERRED);
       drv.env.set(o, "");
     }
     // Outputs and their env vars are blank now: this writes the masked form.
