@@ -32,6 +32,9 @@ import { derivationStrict } from "./derivation-strict.ts";
 import type { GlueSession } from "./session.ts";
 
 const DEFAULT_OUTPUTS: Slot[] = ["out"];
+const JUST_OUT: readonly string[] = ["out"];
+/** The environment of thunks whose code is a closure (never read). */
+const NO_ENV: Env = [];
 
 // Sources of a set's values in a layout: ≥ 0 is an index into drvAttrs; the rest are these, or
 // OUTPUT - k for the value of output k (the first output of each name, as listToAttrs keeps).
@@ -140,7 +143,7 @@ export function makeDerivationWrapper(session: GlueSession): PrimOp {
   return new PrimOp("derivation", 1, (a: Slot) => {
     const drvAttrs = runtime.forceAttrs(a);
     const outputsSlot = drvAttrs.get("outputs") ?? DEFAULT_OUTPUTS;
-    const result = new Thunk(() => derivationStrict(session, drvAttrs), []);
+    const result = new Thunk(() => derivationStrict(session, drvAttrs), NO_ENV);
     const drvPath = new Thunk(drvPathCode, result as unknown as Env);
     const nameSlots = runtime.forceList(outputsSlot);
     if (nameSlots.length === 0) return throwEval("list index 0 is out of bounds");
@@ -150,7 +153,9 @@ export function makeDerivationWrapper(session: GlueSession): PrimOp {
       // listToAttrs forces every name as soon as any output's set is needed.
       layout ??= layoutFor(
         drvAttrs,
-        nameSlots.map((s) => runtime.forceStringNoCtx(s)),
+        nameSlots.length === 1 && nameSlots[0] === "out"
+          ? JUST_OUT
+          : nameSlots.map((s) => runtime.forceStringNoCtx(s)),
       );
       const name = runtime.forceStringNoCtx(nameSlots[k]);
       const { keys, pos, from } = layout;
@@ -169,7 +174,7 @@ export function makeDerivationWrapper(session: GlueSession): PrimOp {
       }
       return new NixAttrs(keys, vals, pos);
     };
-    for (let k = 0; k < nameSlots.length; k++) values[k] = new Thunk(() => build(k), []);
+    for (let k = 0; k < nameSlots.length; k++) values[k] = new Thunk(() => build(k), NO_ENV);
     return force(values[0]!);
   });
 }
