@@ -90,7 +90,14 @@ export function derivationStrict(session: GlueSession, args: NixAttrs): Value {
   const structured = flag(args, "__structuredAttrs");
   const ignoreNulls = flag(args, "__ignoreNulls");
 
-  const drv: Derivation = newDerivation();
+  // The environment, arguments, builder and system are collected in plain locals and the
+  // Derivation (its maps and sets) made after the loop: while the loop forces dependencies,
+  // deep chains keep every level's partial state alive, and the less that is, the less the
+  // garbage collector copies.
+  const env: string[] = [];
+  const argv: string[] = [];
+  let builder = "";
+  let system = "";
   const ctx = new Set<string>();
   let outputs = DEFAULT_OUTPUTS;
   let outputHash: string | undefined;
@@ -118,14 +125,14 @@ export function derivationStrict(session: GlueSession, args: NixAttrs): Value {
         continue;
       }
       if (key === "args") {
-        for (const x of runtime.forceList(v)) drv.args.push(coerceToString(x, ctx, true, true));
+        for (const x of runtime.forceList(v)) argv.push(coerceToString(x, ctx, true, true));
         continue;
       }
       if (structured) {
         if (key === "__structuredAttrs") continue;
         json.push(`${toJSON(key, new Set())}:${toJSON(v, ctx)}`);
-        if (key === "builder") drv.builder = coerceString(v, ctx);
-        else if (key === "system") drv.system = runtime.forceStringNoCtx(v);
+        if (key === "builder") builder = coerceString(v, ctx);
+        else if (key === "system") system = runtime.forceStringNoCtx(v);
         else if (key === "outputHash") outputHash = runtime.forceStringNoCtx(v);
         else if (key === "outputHashAlgo") outputHashAlgo = runtime.forceStringNoCtx(v);
         else if (key === "outputHashMode") hashMode = parseHashMode(runtime.forceStringNoCtx(v));
@@ -134,9 +141,9 @@ export function derivationStrict(session: GlueSession, args: NixAttrs): Value {
         continue;
       }
       const s = coerceToString(v, ctx, true, true);
-      if (!drv.env.has(key)) drv.env.set(key, s);
-      if (key === "builder") drv.builder = s;
-      else if (key === "system") drv.system = s;
+      env.push(key, s);
+      if (key === "builder") builder = s;
+      else if (key === "system") system = s;
       else if (key === "outputHash") outputHash = s;
       else if (key === "outputHashAlgo") outputHashAlgo = s;
       else if (key === "outputHashMode") hashMode = parseHashMode(s);
@@ -148,6 +155,11 @@ export function derivationStrict(session: GlueSession, args: NixAttrs): Value {
       throw e;
     }
   }
+  const drv: Derivation = newDerivation();
+  for (let i = 0; i < env.length; i += 2) drv.env.set(env[i]!, env[i + 1]!);
+  drv.args = argv;
+  drv.builder = builder;
+  drv.system = system;
   if (structured) drv.env.set("__json", `{${json.join(",")}}`);
 
   addInputsFromContext(session, drv, ctx);
