@@ -50,7 +50,8 @@ export function parseNixCacheInfo(text: string): NixCacheInfo {
             `nix-cache-info line ${i + 1}: Priority ${JSON.stringify(value.slice(0, 40))} is not an integer`,
           );
         }
-        info.priority = n;
+        // An int, as CppNix reads it: "-0" is 0.
+        info.priority = n === 0 ? 0 : n;
         break;
       }
       default:
