@@ -9,6 +9,7 @@ import { formatFloat } from "./print-literals.ts";
 import { ERROR_PRINT, showValue } from "./print-value.ts";
 import { callValue, state } from "./runtime.ts";
 import {
+  addContext,
   force,
   NixAttrs,
   NixFloat,
@@ -48,7 +49,7 @@ export function coerceToString(
   }
   if (typeof v === "string") return v;
   if (v instanceof NixString) {
-    if (ctx !== null) for (const c of v.ctx) ctx.add(c);
+    if (ctx !== null) addContext(ctx, v.ctx);
     return v.s;
   }
   if (v instanceof NixPath) {
@@ -75,7 +76,7 @@ export function coerceToString(
         }
         if (typeof x === "string") out += x;
         else if (x instanceof NixString) {
-          if (ctx !== null) for (const c of x.ctx) ctx.add(c);
+          if (ctx !== null) addContext(ctx, x.ctx);
           out += x.s;
         } else out += coerceToString(x, ctx, coerceMore, copyToStore, pos);
         if (i < v.length - 1 && !(Array.isArray(e) && e.length === 0)) out += " ";

@@ -85,6 +85,12 @@ export class SingleContext implements StringContext {
   }
 }
 
+/** Adds a string's context to `into` (a one-element context without iterating it). */
+export function addContext(into: Set<string>, from: StringContext): void {
+  if (from instanceof SingleContext) into.add(from.element);
+  else for (const c of from) into.add(c);
+}
+
 /** A string with context; `ctx` is never empty (a plain JS string is used then). */
 export class NixString {
   readonly s: string;

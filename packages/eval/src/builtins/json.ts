@@ -3,6 +3,7 @@ import { coerceToString, copyPathToStore } from "../coerce.ts";
 import { NixError, throwEval } from "../eval-error.ts";
 import { forceString } from "../runtime.ts";
 import {
+  addContext,
   cmpBytes,
   force,
   INT64_MAX,
@@ -159,7 +160,7 @@ function jsonGo(s: Slot, ctx: Set<string>, out: JsonOut, strict: boolean, pos: P
   else if (x === false) out.raw("false");
   else if (x === null) out.raw("null");
   else if (x instanceof NixString) {
-    for (const c of x.ctx) ctx.add(c);
+    addContext(ctx, x.ctx);
     out.str(x.s);
   } else if (x instanceof NixFloat) out.raw(jsonFloat(x.value));
   else if (x instanceof NixPath) {

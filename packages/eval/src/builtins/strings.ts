@@ -3,7 +3,7 @@ import { coerceToString } from "../coerce.ts";
 import { throwEval } from "../eval-error.ts";
 import { canonPath } from "../paths.ts";
 import { forceList, forceSmallInt, forceString, forceStringValue } from "../runtime.ts";
-import { force, mkString, NixPath, NixString, type Slot, strOf } from "../values.ts";
+import { addContext, force, mkString, NixPath, NixString, type Slot, strOf } from "../values.ts";
 import { compile, isRegexError, matchWhole, splitString } from "./engines/regex.ts";
 import { registerBuiltin } from "./registry.ts";
 
@@ -69,7 +69,7 @@ registerBuiltin("replaceStrings", 3, (fromS: Slot, toS: Slot, sS: Slot) => {
   const tos: string[] = to.map((t) => coerceToString(forceStringValue(t), ctx, false, false));
   const sv = forceStringValue(sS);
   const s = strOf(sv);
-  if (sv instanceof NixString) for (const c of sv.ctx) ctx.add(c);
+  if (sv instanceof NixString) addContext(ctx, sv.ctx);
   const nf = froms.length;
   if (nf === 0) return sv;
   if (!froms.includes("")) return mkString(replaceNonEmpty(s, froms, tos), ctx);

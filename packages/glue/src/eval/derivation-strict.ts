@@ -94,7 +94,8 @@ export function derivationStrict(session: GlueSession, args: NixAttrs): Value {
   // Derivation (its maps and sets) made after the loop: while the loop forces dependencies,
   // deep chains keep every level's partial state alive, and the less that is, the less the
   // garbage collector copies.
-  const env: string[] = [];
+  const env: string[] = new Array(2 * args.keys.length);
+  let envLength = 0;
   const argv: string[] = [];
   let builder = "";
   let system = "";
@@ -141,7 +142,8 @@ export function derivationStrict(session: GlueSession, args: NixAttrs): Value {
         continue;
       }
       const s = coerceToString(v, ctx, true, true);
-      env.push(key, s);
+      env[envLength++] = key;
+      env[envLength++] = s;
       if (key === "builder") builder = s;
       else if (key === "system") system = s;
       else if (key === "outputHash") outputHash = s;
@@ -156,7 +158,7 @@ export function derivationStrict(session: GlueSession, args: NixAttrs): Value {
     }
   }
   const drv: Derivation = newDerivation();
-  for (let i = 0; i < env.length; i += 2) drv.env.set(env[i]!, env[i + 1]!);
+  for (let i = 0; i < envLength; i += 2) drv.env.set(env[i]!, env[i + 1]!);
   drv.args = argv;
   drv.builder = builder;
   drv.system = system;
