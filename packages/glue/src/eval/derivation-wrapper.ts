@@ -142,42 +142,72 @@ function outPathCode(name: string): (env: Env) => Value {
 export function makeDerivationWrapper(session: GlueSession): PrimOp {
   return new PrimOp("derivation", 1, (a: Slot) => {
     const drvAttrs = runtime.forceAttrs(a);
-    const outputsSlot = drvAttrs.get("outputs") ?? DEFAULT_OUTPUTS;
-    const result = new Thunk(() => derivationStrict(session, drvAttrs), NO_ENV);
-    const drvPath = new Thunk(drvPathCode, result as unknown as Env);
-    const nameSlots = runtime.forceList(outputsSlot);
+    const nameSlots = runtime.forceList(drvAttrs.get("outputs") ?? DEFAULT_OUTPUTS);
     if (nameSlots.length === 0) return throwEval("list index 0 is out of bounds");
-    const values: Slot[] = new Array(nameSlots.length);
-    let layout: Layout | undefined;
-    const build = (k: number): Value => {
-      // listToAttrs forces every name as soon as any output's set is needed.
-      layout ??= layoutFor(
-        drvAttrs,
-        nameSlots.length === 1 && nameSlots[0] === "out"
-          ? JUST_OUT
-          : nameSlots.map((s) => runtime.forceStringNoCtx(s)),
-      );
-      const name = runtime.forceStringNoCtx(nameSlots[k]);
-      const { keys, pos, from } = layout;
-      const base = drvAttrs.values;
-      const vals: Slot[] = new Array(keys.length);
-      for (let i = 0; i < keys.length; i++) {
-        const src = from[i]!;
-        if (src >= 0) vals[i] = base[src]!;
-        else if (src === DRV_PATH) vals[i] = drvPath;
-        else if (src === OUT_PATH) vals[i] = new Thunk(outPathCode(name), result as unknown as Env);
-        else if (src === OUTPUT_NAME) vals[i] = nameSlots[k]!;
-        else if (src === TYPE) vals[i] = "derivation";
-        else if (src === ALL) vals[i] = values;
-        else if (src === DRV_ATTRS) vals[i] = drvAttrs;
-        else vals[i] = values[OUTPUT - src]!;
-      }
-      return new NixAttrs(keys, vals, pos);
-    };
-    for (let k = 0; k < nameSlots.length; k++) values[k] = new Thunk(() => build(k), NO_ENV);
-    return force(values[0]!);
+    return force(new DerivationCall(session, drvAttrs, nameSlots).values[0]!);
   });
 }
+
+/**
+ * One `derivation` call: what its lazy parts need, in one object that their thunks take as
+ * environment (rather than a closure and a context per part).
+ */
+class DerivationCall {
+  readonly session: GlueSession;
+  readonly drvAttrs: NixAttrs;
+  readonly nameSlots: Slot[];
+  /** `derivationStrict drvAttrs`. */
+  readonly result: Thunk;
+  readonly drvPath: Thunk;
+  /** Each output's attribute set (the `value`s of `outputsList`). */
+  readonly values: Slot[];
+  layout: Layout | undefined;
+
+  constructor(session: GlueSession, drvAttrs: NixAttrs, nameSlots: Slot[]) {
+    this.session = session;
+    this.drvAttrs = drvAttrs;
+    this.nameSlots = nameSlots;
+    this.result = new Thunk(strictCode, this as unknown as Env);
+    this.drvPath = new Thunk(drvPathCode, this.result as unknown as Env);
+    this.values = new Array(nameSlots.length);
+    this.values[0] = new Thunk(firstOutputCode, this as unknown as Env);
+    for (let k = 1; k < nameSlots.length; k++)
+      this.values[k] = new Thunk(() => this.build(k), NO_ENV);
+  }
+
+  build(k: number): Value {
+    const { drvAttrs, nameSlots, values, result } = this;
+    // listToAttrs forces every name as soon as any output's set is needed.
+    this.layout ??= layoutFor(
+      drvAttrs,
+      nameSlots.length === 1 && nameSlots[0] === "out"
+        ? JUST_OUT
+        : nameSlots.map((s) => runtime.forceStringNoCtx(s)),
+    );
+    const name = runtime.forceStringNoCtx(nameSlots[k]);
+    const { keys, pos, from } = this.layout;
+    const base = drvAttrs.values;
+    const vals: Slot[] = new Array(keys.length);
+    for (let i = 0; i < keys.length; i++) {
+      const src = from[i]!;
+      if (src >= 0) vals[i] = base[src]!;
+      else if (src === DRV_PATH) vals[i] = this.drvPath;
+      else if (src === OUT_PATH) vals[i] = new Thunk(outPathCode(name), result as unknown as Env);
+      else if (src === OUTPUT_NAME) vals[i] = nameSlots[k]!;
+      else if (src === TYPE) vals[i] = "derivation";
+      else if (src === ALL) vals[i] = values;
+      else if (src === DRV_ATTRS) vals[i] = drvAttrs;
+      else vals[i] = values[OUTPUT - src]!;
+    }
+    return new NixAttrs(keys, vals, pos);
+  }
+}
+
+const strictCode = (env: Env): Value => {
+  const call = env as unknown as DerivationCall;
+  return derivationStrict(call.session, call.drvAttrs);
+};
+const firstOutputCode = (env: Env): Value => (env as unknown as DerivationCall).build(0);
 
 /** An attribute of `derivationStrict`'s result. */
 function strictAttr(result: Thunk, name: string): Value {
