@@ -135,20 +135,18 @@ function parsesOrDerivationError(bytes: Uint8Array): Derivation | undefined {
 }
 
 describe("derivation properties", () => {
-  it("AtermWriter writes printDerivation's bytes, plain and masked, with either copy", () => {
-    const writers = [new AtermWriter(), new AtermWriter({ hostCopy: false })];
+  it("AtermWriter's portable loop writes what its host copy writes, plain and masked", () => {
+    // printDerivation writes with the host copy (Buffer#latin1Write on Node), checked byte for
+    // byte against Nix by the conformance and differential tests; other hosts use the loop.
+    const host = new AtermWriter();
+    const portable = new AtermWriter({ hostCopy: false });
     fc.assert(
       fc.property(derivation, (d) => {
-        for (const w of writers) {
-          for (const masked of [false, true]) {
-            w.reset();
-            w.head(d, masked);
-            w.byte(44);
-            w.inputDrvs(d.inputDrvs);
-            w.tail(d, sortedKeys(d.env), masked);
-            const expected = printDerivation(d, { maskOutputs: masked });
-            assert.deepEqual(new Uint8Array(w.view()), expected);
-          }
+        for (const masked of [false, true]) {
+          const keys = sortedKeys(d.env);
+          const expected = new Uint8Array(host.aterm(d, d.inputDrvs, keys, masked));
+          assert.deepEqual(new Uint8Array(portable.aterm(d, d.inputDrvs, keys, masked)), expected);
+          assert.deepEqual(expected, printDerivation(d, { maskOutputs: masked }));
         }
       }),
       { numRuns: 300 },

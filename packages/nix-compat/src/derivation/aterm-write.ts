@@ -4,8 +4,10 @@
  * it and encoding it for the hash allocated several kilobytes per derivation, which an
  * evaluation creating tens of thousands of derivations paid for in garbage collection.
  *
- * Byte strings (code units 0..255) are written one byte per code unit, the same bytes
- * `printDerivation` produces; the sections and escaping follow aterm-print.ts exactly.
+ * Byte strings (code units 0..255) are written one byte per code unit. This is the only ATerm
+ * printer: `printDerivation` and the hash-modulo ATerm write through it too. Like CppNix, only
+ * builder, args, env keys and env values are escaped; output fields, input paths, output names
+ * and system are written raw.
  */
 import type { ModuloInputs } from "./hash-modulo.ts";
 import { type Derivation, type DerivationOutput, methodAlgoString, sortedKeys } from "./model.ts";
@@ -23,7 +25,8 @@ const NodeBuffer = (
   globalThis as unknown as { Buffer?: { allocUnsafeSlow(size: number): Latin1Buffer } }
 ).Buffer;
 
-const NEEDS_ESCAPE = /[\\"\n\r\t]/;
+/** The characters CppNix escapes in builder, args and env (`atermEscaped` uses it too). */
+export const NEEDS_ESCAPE = /[\\"\n\r\t]/;
 
 export class AtermWriter {
   private buf: Uint8Array;
@@ -158,6 +161,25 @@ export class AtermWriter {
     }
   }
 
+  /**
+   * A whole ATerm (after a reset) and its bytes (a view, valid until the next write): with the
+   * input derivations as paths, or in the hash-modulo form (their hashes).
+   */
+  aterm(
+    drv: Derivation,
+    inputs: ReadonlyMap<string, ReadonlySet<string>> | ModuloInputs,
+    envKeys: readonly string[],
+    masked: boolean,
+  ): Uint8Array {
+    this.reset();
+    this.head(drv, masked);
+    this.byte(44);
+    if ("hexes" in inputs) this.moduloInputs(inputs);
+    else this.inputDrvs(inputs);
+    this.tail(drv, envKeys, masked);
+    return this.view();
+  }
+
   /** `[("path",["out",…]),…]`: input derivations in path order, output names sorted. */
   inputDrvs(inputDrvs: ReadonlyMap<string, ReadonlySet<string>>): void {
     this.byte(91);
@@ -165,18 +187,7 @@ export class AtermWriter {
     for (const path of sortedKeys(inputDrvs)) {
       if (!first) this.byte(44);
       first = false;
-      this.byte(40);
-      this.quoted(path);
-      this.raw(",[");
-      const outs = inputDrvs.get(path)!;
-      const names = outs.size === 1 ? outs : sortedKeys(outs);
-      let firstName = true;
-      for (const o of names) {
-        if (!firstName) this.byte(44);
-        firstName = false;
-        this.quoted(o);
-      }
-      this.raw("])");
+      this.inputEntry(path, inputDrvs.get(path)!);
     }
     this.byte(93);
   }
@@ -186,19 +197,23 @@ export class AtermWriter {
     this.byte(91);
     for (let i = 0; i < m.hexes.length; i++) {
       if (i > 0) this.byte(44);
-      this.byte(40);
-      this.quoted(m.hexes[i]!);
-      this.raw(",[");
-      const outs = m.outputs[i]!;
-      let first = true;
-      for (const o of outs.size === 1 ? outs : sortedKeys(outs)) {
-        if (!first) this.byte(44);
-        first = false;
-        this.quoted(o);
-      }
-      this.raw("])");
+      this.inputEntry(m.hexes[i]!, m.outputs[i]!);
     }
     this.byte(93);
+  }
+
+  /** `("key",["out1","out2"])` with the output names sorted. */
+  private inputEntry(key: string, outs: ReadonlySet<string>): void {
+    this.byte(40);
+    this.quoted(key);
+    this.raw(",[");
+    let first = true;
+    for (const o of outs.size === 1 ? outs : sortedKeys(outs)) {
+      if (!first) this.byte(44);
+      first = false;
+      this.quoted(o);
+    }
+    this.raw("])");
   }
 
   /**

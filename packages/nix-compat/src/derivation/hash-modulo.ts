@@ -13,9 +13,10 @@
  * of the final derivation (`finalizeDerivation` returns it).
  */
 import { toHex } from "../bytes.ts";
-import { digestByteString, digestUtf8 } from "../crypto/index.ts";
-import { atermHead, atermInputDrv, atermTail } from "./aterm-print.ts";
-import { type Derivation, DerivationError, methodAlgoString } from "./model.ts";
+import { digest, digestUtf8 } from "../crypto/index.ts";
+import { printer } from "./aterm-print.ts";
+import { bytesToByteString } from "./byte-string.ts";
+import { type Derivation, DerivationError, methodAlgoString, sortedKeys } from "./model.ts";
 
 /** The hash modulo of a derivation as its dependants see it. */
 export type InputHashModulo = Uint8Array | "deferred";
@@ -98,16 +99,16 @@ export function moduloInputEntries(
   return deferred ? "deferred" : { hexes, outputs };
 }
 
-/** The inputDrvs section of the hash-modulo ATerm as a byte string, or "deferred". */
-export function moduloInputDrvs(drv: Derivation, lookup: HashModuloLookup): string | "deferred" {
+/** The ATerm that is hashed, as bytes (a view into the printer), or "deferred". */
+function derivationModuloAtermBytes(
+  drv: Derivation,
+  lookup: HashModuloLookup,
+  opts: HashModuloOptions,
+): Uint8Array | "deferred" {
+  // Every lookup (which may hash other derivations with the same printer) happens first.
   const m = moduloInputEntries(drv, lookup);
-  if (m === "deferred") return m;
-  let s = "[";
-  for (let i = 0; i < m.hexes.length; i++) {
-    if (i > 0) s += ",";
-    s += atermInputDrv(m.hexes[i]!, m.outputs[i]!);
-  }
-  return `${s}]`;
+  if (m === "deferred") return "deferred";
+  return printer.aterm(drv, m, sortedKeys(drv.env), opts.mask === true);
 }
 
 /** The ATerm that is hashed, as a byte string, or "deferred". */
@@ -116,10 +117,8 @@ export function derivationModuloAterm(
   lookup: HashModuloLookup,
   opts: HashModuloOptions = {},
 ): string | "deferred" {
-  const ins = moduloInputDrvs(drv, lookup);
-  if (ins === "deferred") return "deferred";
-  const mask = opts.mask === true;
-  return `${atermHead(drv, mask)},${ins}${atermTail(drv, mask)}`;
+  const bytes = derivationModuloAtermBytes(drv, lookup, opts);
+  return bytes === "deferred" ? bytes : bytesToByteString(bytes);
 }
 
 /** Floating CA and impure derivations have no hash modulo; neither do their dependants. */
@@ -145,9 +144,9 @@ export function tryHashDerivationModulo(
   const fixed = fixedOutputHashModulo(drv);
   if (fixed !== undefined) return fixed;
   if (hasDeferredOutputKind(drv)) return "deferred";
-  const aterm = derivationModuloAterm(drv, lookup, opts);
+  const aterm = derivationModuloAtermBytes(drv, lookup, opts);
   if (aterm === "deferred") return "deferred";
-  return digestByteString("sha256", aterm);
+  return digest("sha256", aterm);
 }
 
 /** hashDerivationModulo; throws `DerivationError` (`deferred`) when it is not known yet. */

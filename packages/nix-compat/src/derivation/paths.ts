@@ -185,12 +185,7 @@ export function finalizeDerivation(
     moduloInputs = moduloInputEntries(drv, lookup);
     envKeys = sortedKeys(drv.env);
     if (moduloInputs !== "deferred") {
-      w.reset();
-      w.head(drv, false);
-      w.byte(44);
-      w.moduloInputs(moduloInputs);
-      w.tail(drv, envKeys, false);
-      const h = digestHex("sha256", w.view());
+      const h = digestHex("sha256", w.aterm(drv, moduloInputs, envKeys, false));
       for (const o of names) {
         let path: string;
         try {
@@ -210,29 +205,14 @@ export function finalizeDerivation(
 
   validateDerivation(drv, { requireOutputPaths: false });
   envKeys ??= sortedKeys(drv.env);
-  w.reset();
-  w.head(drv, false);
-  w.byte(44);
-  w.inputDrvs(drv.inputDrvs);
-  w.tail(drv, envKeys, false);
-  const atermBytes = opts.keepAterm === false ? undefined : new Uint8Array(w.view()); // a copy (Buffer#slice is a view)
+  const aterm = w.aterm(drv, drv.inputDrvs, envKeys, false);
+  const atermBytes = opts.keepAterm === false ? undefined : new Uint8Array(aterm); // a copy
   const references = derivationReferences(drv);
-  const drvPath = makeTextPathStringFromHex(
-    `${name}.drv`,
-    digestHex("sha256", w.view()),
-    references,
-  );
+  const drvPath = makeTextPathStringFromHex(`${name}.drv`, digestHex("sha256", aterm), references);
   let hashModuloHex: string;
   if (kind === "fixed") hashModuloHex = toHex(fixedOutputHashModulo(drv)!);
   else if (moduloInputs === undefined || moduloInputs === "deferred") hashModuloHex = "deferred";
-  else {
-    w.reset();
-    w.head(drv, false);
-    w.byte(44);
-    w.moduloInputs(moduloInputs);
-    w.tail(drv, envKeys, false);
-    hashModuloHex = digestHex("sha256", w.view());
-  }
+  else hashModuloHex = digestHex("sha256", w.aterm(drv, moduloInputs, envKeys, false));
   return new Finalized(drvPath, hashModuloHex, atermBytes, outputPaths, references);
 }
 
