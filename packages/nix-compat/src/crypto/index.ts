@@ -1,5 +1,5 @@
 import { cryptoProvider } from "#crypto";
-import { toHex, utf8Encode } from "../bytes.ts";
+import { latin1Decode, toHex, utf8Encode } from "../bytes.ts";
 import type { HashAlgo, Hasher } from "./provider.ts";
 
 export type { CryptoProvider, HashAlgo, Hasher } from "./provider.ts";
@@ -44,10 +44,7 @@ export function digestByteStringHex(algo: HashAlgo, s: string): string {
 export function digestUtf8ByteString(algo: HashAlgo, s: string): string {
   if (cryptoProvider.digestUtf8ByteString !== undefined)
     return cryptoProvider.digestUtf8ByteString(algo, s);
-  const d = digestUtf8(algo, s);
-  let out = "";
-  for (let i = 0; i < d.length; i++) out += String.fromCharCode(d[i]!);
-  return out;
+  return latin1Decode(digestUtf8(algo, s));
 }
 
 /** One-shot digest of the UTF-8 encoding of `s`. */

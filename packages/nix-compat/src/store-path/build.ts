@@ -1,10 +1,17 @@
 import { utf8Encode } from "../bytes.ts";
-import { digest, digestUtf8, digestUtf8ByteString } from "../crypto/index.ts";
+import { digest, digestUtf8ByteString } from "../crypto/index.ts";
 import { ContentAddress } from "../hash/content-address.ts";
 import { NixHash } from "../hash/nix-hash.ts";
 import { encode as nb32Encode } from "../nixbase32.ts";
 import { sortUniqueByteStrings } from "../sort.ts";
-import { DIGEST_SIZE, STORE_DIR, StorePath, StorePathError, validateName } from "./store-path.ts";
+import {
+  DIGEST_SIZE,
+  parseAbsoluteStorePath,
+  STORE_DIR,
+  type StorePath,
+  StorePathError,
+  validateName,
+} from "./store-path.ts";
 
 /** XOR-folds `input` into `size` bytes, as Nix shortens sha256 digests to 160 bits. */
 export function compressHash(input: Uint8Array, size: number): Uint8Array {
@@ -33,8 +40,9 @@ export function makeStorePathFromHex(
   name: string,
   storeDir: string = STORE_DIR,
 ): StorePath {
-  const fingerprint = `${type}:sha256:${innerSha256Hex}:${storeDir}:${name}`;
-  return new StorePath(compressHash(digestUtf8("sha256", fingerprint), DIGEST_SIZE), name);
+  return parseAbsoluteStorePath(makeStorePathStringFromHex(type, innerSha256Hex, name, storeDir), {
+    storeDir,
+  });
 }
 
 /** `makeStorePathFromHex(...).toAbsolutePath()` without the `StorePath` object. */
@@ -55,9 +63,7 @@ export function makeStorePathStringFromHex(
 const compressed = new Uint8Array(DIGEST_SIZE);
 
 function sortedRefs(references: Iterable<string>): string[] {
-  return sortUniqueByteStrings(
-    Array.isArray(references) ? [...references] : Array.from(references),
-  );
+  return sortUniqueByteStrings(Array.from(references));
 }
 
 /** `<type>` with `:ref` for each sorted, de-duplicated absolute reference path. */
@@ -85,11 +91,9 @@ export function makeTextPathFromHex(
   references: Iterable<string> = [],
   storeDir: string = STORE_DIR,
 ): StorePath {
-  return makeStorePathFromHex(
-    typeWithRefs("text", references, false),
-    contentSha256Hex,
-    name,
-    storeDir,
+  return parseAbsoluteStorePath(
+    makeTextPathStringFromHex(name, contentSha256Hex, references, storeDir),
+    { storeDir },
   );
 }
 
