@@ -3,7 +3,7 @@
  * fixpoint) with `tvix eval --strict FILE` and `nix-instantiate --eval --strict FILE`, run
  * alternately (after one warm-up run of each), reporting median wall time (start-up included),
  * median peak RSS (from /usr/bin/time) and the ratios tvix/nix. Outputs are compared too. The
- * `startup` workload is `-E 1`. tvix runs as installed (packages/cli/bin/tvix.js), after
+ * `startup` workload is `-E 1`. tvix runs as installed (packages/cli/bin/tvix, with this Node), after
  * building its precompiled bundle (scripts/bundle.ts); `--sources` runs src/bin.ts instead.
  * The load average is printed before and after: on a shared machine compare ratios within a run.
  *
@@ -60,12 +60,15 @@ export async function run(argv: string[] = process.argv.slice(2)): Promise<void>
     else if (argv[i] === "--sources") sources = true;
     else if (!argv[i].startsWith("-") && WORKLOADS.includes(argv[i])) only.push(argv[i]);
   }
-  let tvixBin = join(repoRoot, "packages", "cli", "src", "bin.ts");
+  // The command and the arguments before `eval`.
+  let tvixCmd = [process.execPath, join(repoRoot, "packages", "cli", "src", "bin.ts")];
   if (!sources) {
     try {
       const { bundle } = await import("../scripts/bundle.ts");
       await bundle();
-      tvixBin = join(repoRoot, "packages", "cli", "bin", "tvix.js");
+      tvixCmd = [join(repoRoot, "packages", "cli", "bin", "tvix")];
+      // The launcher starts `node` from PATH: this one.
+      process.env.PATH = `${dirname(process.execPath)}:${process.env.PATH ?? ""}`;
       // Measure this build even if the sources change meanwhile (they are not re-checked).
       process.env.TVIX_BUNDLE = "1";
     } catch (e) {
@@ -76,7 +79,7 @@ export async function run(argv: string[] = process.argv.slice(2)): Promise<void>
     loadavg()
       .map((x) => x.toFixed(2))
       .join(" ");
-  console.log(`tvix: ${tvixBin}; load average before: ${load()}`);
+  console.log(`tvix: ${tvixCmd.join(" ")}; load average before: ${load()}`);
   const nix = spawnSync("nix-instantiate", ["--version"]).status === 0;
   if (!nix) console.log("nix-instantiate not found: tvix timings only");
   const rows: string[][] = [
@@ -95,7 +98,7 @@ export async function run(argv: string[] = process.argv.slice(2)): Promise<void>
     const input = w === "startup" ? ["-E", "1"] : [join(sharedBench, `${w}.nix`)];
     const tv: Sample[] = [];
     const nx: Sample[] = [];
-    const tvix = () => measure(process.execPath, [tvixBin, "eval", "--strict", ...input]);
+    const tvix = () => measure(tvixCmd[0], [...tvixCmd.slice(1), "eval", "--strict", ...input]);
     const cpp = () => measure("nix-instantiate", ["--eval", "--strict", ...input]);
     tvix();
     if (nix) cpp();

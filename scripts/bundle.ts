@@ -30,6 +30,7 @@ export async function bundle(outRoot: string = BUNDLE_DIR): Promise<string> {
     entryPoints: {
       main: "packages/cli/src/main.ts",
       "eval-worker": "packages/cli/src/eval-worker.ts",
+      "host-worker": "packages/cli/src/host-worker.ts",
     },
     bundle: true,
     splitting: true,

@@ -1,15 +1,22 @@
 /**
- * `tvix eval` (without --parse): argument handling as `nix-instantiate --eval`, and the worker
- * thread that runs the evaluation with a large stack.
+ * `tvix eval` (without --parse): argument handling as `nix-instantiate --eval`, and the thread
+ * that evaluates. Nix code recurses deeply (a package set's dependency chain is thousands of
+ * calls deep), so the evaluating thread needs a large stack. The installed `tvix` launcher
+ * (bin/tvix) raises the stack limit and starts Node with a large `--stack-size`, as CppNix
+ * raises its own; then the evaluation runs right here on the main thread, and the store host
+ * is a worker started only if the evaluation needs the store. Without that (Node started
+ * directly), the evaluation runs in a worker with a large stack, the store host here.
  */
 import { readFileSync } from "node:fs";
 import type { CommandIO } from "./command.ts";
 import { writeAll } from "./command.ts";
 import { UsageError } from "./errors.ts";
-import type { EvalJob } from "./eval-worker.ts";
+import type { EvalJob, EvalResult } from "./eval-job.ts";
 
 /** Stack for the evaluation thread (virtual memory; only what is used is committed). */
 const STACK_MB = 512;
+/** The main thread evaluates if Node was started with at least this stack (`--stack-size`). */
+const MAIN_STACK_MIN_MB = 256;
 /**
  * Young-generation (nursery) size of the evaluation thread. 32 MiB: package sets (fixpoint.nix)
  * keep most of what they allocate, and a larger nursery promotes less short-lived garbage and
@@ -150,12 +157,31 @@ function parse(argv: string[]): Parsed {
   return p;
 }
 
+/** The V8 stack size of this (main) thread in MiB, if Node was started with `--stack-size`. */
+function mainStackMb(): number {
+  let kb = 0;
+  for (const a of process.execArgv) {
+    const m = /^--stack[-_]size=(\d+)$/.exec(a);
+    if (m) kb = Number(m[1]);
+  }
+  return kb / 1024;
+}
+
 export async function runEval(argv: string[], io: CommandIO): Promise<number> {
   const p = parse(argv);
-  const { Worker } = await import("node:worker_threads");
+  const job = evalJob(p);
+  const result = await (mainStackMb() >= MAIN_STACK_MIN_MB
+    ? runHere(job, io)
+    : runInWorker(job, io));
+  if (result.stderr) io.stderr.write(Buffer.from(result.stderr, "latin1"));
+  if (result.stdout) await writeAll(io.stdout, Buffer.from(result.stdout, "latin1"));
+  return result.status;
+}
+
+function evalJob(p: Parsed): EvalJob {
   const latin1 = (s: string) => Buffer.from(s, "utf8").toString("latin1");
   const cwd = latin1(process.cwd());
-  const job: EvalJob = {
+  return {
     options: {
       file: p.file === null ? null : latin1(p.file),
       expr: p.expr,
@@ -178,6 +204,41 @@ export async function runEval(argv: string[], io: CommandIO): Promise<number> {
     include: p.include.map(latin1),
     nixPath: latin1(process.env.NIX_PATH ?? ""),
   };
+}
+
+/** From the sources, workers are .ts files beside this one; in the bundle, .js chunks. */
+function workerUrl(name: string): URL {
+  return new URL(`./${name}${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url);
+}
+
+/** Evaluates on this thread; the store (in memory, DESIGN.md §2) in a worker if it is needed. */
+async function runHere(job: EvalJob, io: CommandIO): Promise<EvalResult> {
+  const [{ Worker }, { startOnUseLink }, { enableCompileCache }] = await Promise.all([
+    import("node:worker_threads"),
+    import("@tvix-ts/glue/link"),
+    import("./compile-cache.ts"),
+  ]);
+  const storeDir = job.options.storeDir ?? "/nix/store";
+  const link = startOnUseLink(false, (port, flag) => {
+    const worker = new Worker(workerUrl("host-worker"), {
+      workerData: { port, flag, storeDir },
+      transferList: [port],
+    });
+    worker.unref();
+    return worker;
+  });
+  job.glue = link.init;
+  enableCompileCache();
+  const { runJob } = await import("./eval-job.ts");
+  try {
+    return runJob(job, (data) => io.stderr.write(Buffer.from(data, "latin1")));
+  } finally {
+    await link.close();
+  }
+}
+
+async function runInWorker(job: EvalJob, io: CommandIO): Promise<EvalResult> {
+  const { Worker } = await import("node:worker_threads");
   // The store (in memory, DESIGN.md §2) is loaded only if the evaluation asks for it.
   const { lazyHostLink } = await import("@tvix-ts/glue/link");
   const link = lazyHostLink(false, async () => {
@@ -185,10 +246,7 @@ export async function runEval(argv: string[], io: CommandIO): Promise<number> {
     return new GlueHost(memoryStore(), job.options.storeDir);
   });
   job.glue = link.init;
-  // From the sources, the worker is eval-worker.ts beside this file; in the precompiled bundle
-  // (scripts/bundle.ts) this code sits in a chunk beside eval-worker.js.
-  const workerFile = import.meta.url.endsWith(".ts") ? "./eval-worker.ts" : "./eval-worker.js";
-  const worker = new Worker(new URL(workerFile, import.meta.url), {
+  const worker = new Worker(workerUrl("eval-worker"), {
     workerData: job,
     transferList: link.transferList,
     resourceLimits: {
@@ -198,38 +256,22 @@ export async function runEval(argv: string[], io: CommandIO): Promise<number> {
     stdout: false,
     stderr: false,
   });
-  const result = await new Promise<{ stdout: string; status: number; stderr: string }>(
-    (resolve, reject) => {
-      worker.on(
-        "message",
-        (m: { kind: string; data?: string; stdout?: string; status?: number; stderr?: string }) => {
-          if (m.kind === "stderr") io.stderr.write(Buffer.from(m.data as string, "latin1"));
-          else
-            resolve({
-              stdout: m.stdout as string,
-              status: m.status as number,
-              stderr: m.stderr as string,
-            });
-        },
-      );
-      worker.on("error", (e) => {
-        if (e instanceof RangeError || /stack|heap|memory/i.test(String(e)))
-          resolve({ stdout: "", status: 1, stderr: `error: ${(e as Error).message}\n` });
-        else reject(e);
-      });
-      worker.on("exit", (code) => {
-        if (code !== 0)
-          resolve({
-            stdout: "",
-            status: 1,
-            stderr: `error: evaluation thread exited with code ${code}\n`,
-          });
-      });
-    },
-  );
-  if (result.stderr) io.stderr.write(Buffer.from(result.stderr, "latin1"));
-  if (result.stdout) await writeAll(io.stdout, Buffer.from(result.stdout, "latin1"));
+  const result = await new Promise<EvalResult>((resolve, reject) => {
+    const done = (stderr: string): EvalResult => ({ kind: "done", stdout: "", status: 1, stderr });
+    worker.on("message", (m: { kind: string; data?: string } | EvalResult) => {
+      if (m.kind === "stderr") io.stderr.write(Buffer.from((m as { data: string }).data, "latin1"));
+      else resolve(m as EvalResult);
+    });
+    worker.on("error", (e) => {
+      if (e instanceof RangeError || /stack|heap|memory/i.test(String(e)))
+        resolve(done(`error: ${(e as Error).message}\n`));
+      else reject(e);
+    });
+    worker.on("exit", (code) => {
+      if (code !== 0) resolve(done(`error: evaluation thread exited with code ${code}\n`));
+    });
+  });
   void worker.terminate();
   await link.close();
-  return result.status;
+  return result;
 }

@@ -4,9 +4,9 @@
  * store. Messages that arrive while loading are handed to the host in order.
  */
 import { MessageChannel, type MessagePort } from "node:worker_threads";
-import type { LinkInit } from "./protocol.ts";
+import type { LinkInit, Persist, Request } from "./protocol.ts";
 
-export type { LinkInit };
+export type { LinkInit, Persist, Request };
 
 export interface AttachableHost {
   attach(port: MessagePort, flag: Int32Array, queued: unknown[]): void;
@@ -46,6 +46,40 @@ export function lazyHostLink(persist: boolean, load: () => Promise<AttachableHos
       const h = loading === undefined ? undefined : await loading.catch(() => undefined);
       h?.close();
       port1.close();
+    },
+  };
+}
+
+/** A host thread started by `startOnUseLink`. */
+export interface HostThread {
+  terminate(): Promise<unknown>;
+}
+
+/**
+ * A link for an evaluation on this very thread, whose host runs in another thread that is
+ * started (by `startHost`, given the host's end of the channel) only when the evaluation first
+ * needs the store: this thread cannot serve the store while it sleeps waiting for answers.
+ */
+export function startOnUseLink(
+  persist: boolean,
+  startHost: (port: MessagePort, flag: Int32Array) => HostThread,
+): { init: LinkInit; close(): Promise<void> } {
+  const { port1, port2 } = new MessageChannel();
+  const flag = new Int32Array(new SharedArrayBuffer(4));
+  let host: HostThread | undefined;
+  return {
+    init: {
+      port: port2,
+      flag,
+      persist,
+      start: () => {
+        host = startHost(port1, flag);
+      },
+    },
+    async close() {
+      port2.close();
+      if (host === undefined) port1.close();
+      else await host.terminate();
     },
   };
 }

@@ -91,4 +91,10 @@ export interface LinkInit {
   flag: Int32Array;
   /** Whether computed paths must be written to the store (tvix instantiate). */
   persist: boolean;
+  /**
+   * Called once, before the first message, when the host is started by the evaluating thread
+   * itself (the evaluation runs on the main thread and the host in a worker that is started only
+   * if the evaluation needs the store). Absent when this is sent to an evaluating worker.
+   */
+  start?: () => void;
 }

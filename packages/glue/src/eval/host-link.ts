@@ -17,8 +17,16 @@ export class HostCallError extends Error {
 
 export class HostLink {
   readonly #init: LinkInit;
+  #start: (() => void) | undefined;
   constructor(init: LinkInit) {
     this.#init = init;
+    this.#start = init.start;
+  }
+
+  #started(): void {
+    const start = this.#start;
+    this.#start = undefined;
+    start?.();
   }
 
   get persist(): boolean {
@@ -28,6 +36,7 @@ export class HostLink {
   /** Sends a request and blocks this thread until the host answers. */
   call(req: Request): unknown {
     const { port, flag } = this.#init;
+    if (this.#start !== undefined) this.#started();
     Atomics.store(flag, 0, 0);
     port.postMessage(req);
     for (;;) {
@@ -43,6 +52,7 @@ export class HostLink {
 
   /** Queues work for the host without waiting (it is awaited before any later call returns). */
   post(msg: Persist): void {
+    if (this.#start !== undefined) this.#started();
     this.#init.port.postMessage(msg);
   }
 }
