@@ -8,27 +8,62 @@
  * dies fails the chunks it held.
  */
 import { Worker } from "node:worker_threads";
-import type { StoreReply, StoreRequest } from "./chunk-store-worker.ts";
+import {
+  BIG,
+  HAS_DIGEST,
+  RECYCLE,
+  type StoreBatch,
+  type StoreBatchReply,
+} from "./chunk-store-worker.ts";
+
+/** A chunk to store. */
+interface StoreRequest {
+  readonly root: string;
+  readonly data: Uint8Array;
+  /** The chunk's digest when the sender knows it already (a blob that is one chunk). */
+  readonly digest?: Uint8Array;
+  /** `data` is a `chunkBuffer`: all of its memory moves, and comes back for reuse. */
+  readonly recycle?: boolean;
+}
+
+/** How storing one chunk went. */
+export type StoreReply =
+  | { readonly kind: "ok"; readonly digest: Uint8Array }
+  | { readonly kind: "io"; readonly message: string };
 
 interface Pending {
   resolve(reply: StoreReply): void;
   reject(e: Error): void;
 }
 
+/** Chunks smaller than this travel packed together with the other small ones of a batch. */
+const PACKED = 64 * 1024;
+
+/** Whether a request's chunk travels in the batch's shared buffer (small, not recycled). */
+const packs = (req: StoreRequest) => req.recycle !== true && req.data.length < PACKED;
+
 class ChunkStoreWorker {
   readonly #worker: Worker;
   readonly #pending = new Map<number, Pending>();
+  #nextId = 0;
   broken = false;
 
   constructor() {
     const w = new Worker(new URL("./chunk-store-worker.ts", import.meta.url));
-    w.on("message", (replies: StoreReply[]) => {
-      for (const reply of replies) {
-        if (reply.kind === "ok" && reply.spare) giveBack(reply.spare);
-        const p = this.#pending.get(reply.id);
+    w.on("message", (reply: StoreBatchReply) => {
+      for (const b of reply.spares) giveBack(b);
+      const failed = new Map(reply.failed);
+      const { ids, digests } = reply;
+      for (let i = 0; i < ids.length; i++) {
+        const p = this.#pending.get(ids[i]!);
         if (!p) continue;
-        this.#pending.delete(reply.id);
-        p.resolve(reply);
+        this.#pending.delete(ids[i]!);
+        const message = failed.get(i);
+        p.resolve(
+          message === undefined
+            ? { kind: "ok", digest: digests.subarray(32 * i, 32 * i + 32) }
+            : { kind: "io", message },
+        );
       }
       if (this.#pending.size === 0) w.unref();
     });
@@ -56,52 +91,72 @@ class ChunkStoreWorker {
    * Requests not posted yet: everything asked for in one turn of the event loop goes as one
    * message (a message costs more than storing a small file's chunk).
    */
-  #batch: StoreRequest[] = [];
-  #transfer: ArrayBuffer[] = [];
+  #batch: { readonly id: number; readonly req: StoreRequest }[] = [];
+  /** Bytes of small chunks in the batch, to be copied into one buffer when it is sent. */
+  #packed = 0;
 
   put(req: StoreRequest): Promise<StoreReply> {
     return new Promise((resolve, reject) => {
       if (this.broken) return reject(new Error("chunk store worker stopped"));
+      if (this.#batch.length > 0 && this.#batch[0]!.req.root !== req.root) this.#flush();
       // Referenced while a chunk is pending, so the process waits for the answer.
       if (this.#pending.size === 0) this.#worker.ref();
-      this.#pending.set(req.id, { resolve, reject });
+      const id = this.#nextId++;
+      this.#pending.set(id, { resolve, reject });
       if (this.#batch.length === 0) setImmediate(() => this.#flush());
-      this.#batch.push(req);
+      this.#batch.push({ id, req });
       if (packs(req)) this.#packed += req.data.length;
-      else this.#transfer.push(owned(req.data, req.recycle === true));
     });
   }
 
-  /** Bytes of small chunks in the batch, to be copied into one buffer when it is sent. */
-  #packed = 0;
-
   #flush(): void {
-    let batch = this.#batch;
-    const transfer = this.#transfer;
+    const batch = this.#batch;
+    const packedBytes = this.#packed;
     this.#batch = [];
-    this.#transfer = [];
+    this.#packed = 0;
     if (batch.length === 0 || this.broken) return;
-    if (this.#packed > 0) {
-      // Small chunks share one buffer (moving a buffer costs more than copying a small one).
-      const all = new Uint8Array(Buffer.allocUnsafeSlow(this.#packed).buffer, 0, this.#packed);
-      this.#packed = 0;
-      let o = 0;
-      batch = batch.map((req) => {
-        if (!packs(req)) return req;
-        const data = all.subarray(o, o + req.data.length);
-        data.set(req.data);
-        o += data.length;
-        return { ...req, data };
-      });
-      transfer.push(all.buffer as ArrayBuffer);
+    const n = batch.length;
+    const ids = new Int32Array(n);
+    const flags = new Uint8Array(n);
+    const ends = new Uint32Array(n);
+    const digests = new Uint8Array(32 * n);
+    // Small chunks share one buffer (moving a buffer costs more than copying a small one).
+    const packed = new Uint8Array(
+      packedBytes > 0 ? Buffer.allocUnsafeSlow(packedBytes).buffer : new ArrayBuffer(0),
+      0,
+      packedBytes,
+    );
+    const big: Uint8Array[] = [];
+    const transfer: ArrayBuffer[] = [packed.buffer as ArrayBuffer];
+    let o = 0;
+    for (let i = 0; i < n; i++) {
+      const { id, req } = batch[i]!;
+      ids[i] = id;
+      let f = 0;
+      if (req.digest) {
+        digests.set(req.digest, 32 * i);
+        f |= HAS_DIGEST;
+      }
+      if (packs(req)) {
+        packed.set(req.data, o);
+        o += req.data.length;
+        ends[i] = o;
+      } else {
+        f |= BIG;
+        if (req.recycle) f |= RECYCLE;
+        big.push(req.data);
+        transfer.push(owned(req.data, req.recycle === true));
+      }
+      flags[i] = f;
     }
+    const msg: StoreBatch = { root: batch[0]!.req.root, ids, flags, packed, ends, digests, big };
     try {
-      this.#worker.postMessage(batch, transfer);
+      this.#worker.postMessage(msg, transfer);
     } catch (e) {
       // Not sendable (say, one buffer handed over twice): those chunks fail, nothing else.
-      for (const req of batch) {
-        const p = this.#pending.get(req.id);
-        this.#pending.delete(req.id);
+      for (const { id } of batch) {
+        const p = this.#pending.get(id);
+        this.#pending.delete(id);
         p?.reject(e as Error);
       }
       if (this.#pending.size === 0) this.#worker.unref();
@@ -109,15 +164,9 @@ class ChunkStoreWorker {
   }
 }
 
-/** Chunks smaller than this travel packed together with the other small ones of a batch. */
-const PACKED = 64 * 1024;
-
-/** Whether a request's chunk travels in the batch's shared buffer (small, not recycled). */
-const packs = (req: StoreRequest) => req.recycle !== true && req.data.length < PACKED;
-
 /**
  * The memory to move for `data`: its buffer when that is all `data`'s (or a `chunkBuffer`,
- * with `recycle`); else `data` is copied first (a view into a bigger buffer must not move it).
+ * with `recycle`).
  */
 function owned(data: Uint8Array, recycle: boolean): ArrayBuffer {
   if (
@@ -165,7 +214,6 @@ const WORKERS = Math.max(1, Number(process.env.TVIX_CHUNK_WRITERS ?? "2") || 2);
 class ChunkStorePool {
   readonly #workers: (ChunkStoreWorker | undefined)[] = [];
   #failedToStart = false;
-  #next = 0;
 
   /**
    * Starts the first worker if none runs yet, so that it is ready (about 0.1 s) when a writer
@@ -226,14 +274,13 @@ class ChunkStorePool {
         data.buffer instanceof ArrayBuffer)
         ? data
         : new Uint8Array(data);
-    const id = this.#next++;
     const digest = options.digest;
     return w.put(
       digest
-        ? { id, root, data: own, digest, recycle }
+        ? { root, data: own, digest, recycle }
         : recycle
-          ? { id, root, data: own, recycle }
-          : { id, root, data: own },
+          ? { root, data: own, recycle }
+          : { root, data: own },
     );
   }
 }

@@ -178,9 +178,12 @@ export class ObjectStoreBlobService implements BlobService {
       }
     }
     const digest = blake3(data);
-    const root = await backend(() => this.#store.localWriteRoot!());
-    // Without transfer the caller keeps its buffer: a copy moves (new Uint8Array copies; a
-    // Buffer's slice would not).
+    // Once known, the root is used as it is (an import puts a blob per small file).
+    this.#localRoot ??= await backend(() => this.#store.localWriteRoot!());
+    const root = this.#localRoot;
+    // A small chunk is copied into the worker's batch when it is sent (next turn of the event
+    // loop); without transfer the caller may change its buffer before then, so it is copied
+    // now (new Uint8Array copies; a Buffer's slice would not).
     const answer = pool.put(root, options?.transfer === true ? data : new Uint8Array(data), {
       digest,
     });
@@ -191,11 +194,16 @@ export class ObjectStoreBlobService implements BlobService {
       }
       return digest;
     }
-    const reply = await backend(() => answer);
+    const reply = await answer.catch((e: unknown) => {
+      throw new BlobServiceError("backend", `object store: ${(e as Error).message}`, { cause: e });
+    });
     if (reply.kind !== "ok")
       throw new BlobServiceError("backend", `object store: ${reply.message}`);
     return digest;
   }
+
+  /** The store's `localWriteRoot()`, once known. */
+  #localRoot: string | undefined;
 
   async close(): Promise<void> {}
 }

@@ -36,6 +36,12 @@ const WHOLE = 1024 * 1024;
 const WHOLE_MAX = 2 ** 32;
 /** Files below this are read synchronously (see smallFile). */
 const SMALL = 64 * 1024;
+/**
+ * Small files in flight at once (read, waiting to be stored), at most 16 MiB: a store that
+ * batches them (the chunk-store workers of `objectstore+file`) then gets hundreds per message,
+ * not the few that `concurrency` would allow.
+ */
+const SMALL_IN_FLIGHT = 256;
 const SLASH = Buffer.from("/");
 
 /** Imports `path` and returns its root node (its name is discarded). */
@@ -57,6 +63,8 @@ class Ingest {
   readonly #formula: SizeFormula;
   readonly #scanner: ReferenceScanner | undefined;
   readonly #io: Limiter;
+  /** Small files being stored (see SMALL_IN_FLIGHT). */
+  readonly #small: Limiter;
   #putter: DirectoryPutter | undefined;
 
   constructor(blobs: BlobService, directories: DirectoryService, options: IngestOptions) {
@@ -65,6 +73,7 @@ class Ingest {
     this.#formula = options.sizeFormula ?? "tvix";
     this.#scanner = options.referenceScanner;
     this.#io = new Limiter(options.concurrency ?? 32);
+    this.#small = new Limiter(Math.max(SMALL_IN_FLIGHT, options.concurrency ?? 0));
   }
 
   async node(path: Buffer): Promise<Node> {
@@ -137,7 +146,7 @@ class Ingest {
   }
 
   #file(path: Buffer, st: Stats): Promise<Node> {
-    if (st.size < SMALL) return this.#io.run(() => this.#smallFile(path, st));
+    if (st.size < SMALL) return this.#small.run(() => this.#smallFile(path, st));
     return this.#io.run(async () => {
       const fh = await open(path, "r").catch((e) => {
         throw new ImportError("io", show(path), `open failed: ${(e as Error).message}`, {

@@ -121,42 +121,47 @@ export class FileObjectStore implements ObjectStore {
 }
 
 /**
- * `FileObjectStore.put` and `head`, synchronously, for a worker thread writing into a root made
- * ready by `localWriteRoot()`: the same temp file + rename, the same keys.
+ * `FileObjectStore.put` and `head` for chunks (`chunks/b3/<4 hex>/<hex>`), synchronously, for a
+ * worker thread writing into a root made ready by `localWriteRoot()`: the same temp file +
+ * rename, the same keys. Paths are put together directly from the digest's hex (a chunk is
+ * stored per small file, and `path.join` and key checks cost more than the string itself).
  */
 export class FileObjectWriter {
-  readonly #root: string;
+  readonly #chunks: string;
+  readonly #tmp: string;
+  /** Shard directories known to exist. */
   readonly #dirs = new Set<string>();
-  /** Temp names: a random prefix per writer and a counter (no random bytes per object). */
-  readonly #prefix = randomBytes(8).toString("hex");
   #n = 0;
 
   constructor(root: string) {
-    this.#root = root;
+    this.#chunks = `${root}/chunks/b3/`;
+    // Temp names: a random prefix per writer and a counter (no random bytes per object).
+    this.#tmp = `${root}/${TMP}/${randomBytes(8).toString("hex")}-`;
   }
 
   /**
-   * Whether the object exists. Also makes its directory: when that directory is new (most of
-   * them, in a fresh store), the answer is known without looking.
+   * Whether the chunk with this digest (lowercase hex) still has to be stored. Also makes its
+   * shard directory: when that directory is new (most of them, in a fresh store), the answer
+   * is known without looking.
    */
-  has(key: string): boolean {
-    checkKey(key);
-    const target = join(this.#root, key);
-    const dir = dirname(target);
-    if (!this.#dirs.has(dir)) {
-      const made = mkdirSync(dir, { recursive: true });
-      this.#dirs.add(dir);
-      if (made !== undefined) return false;
+  needsChunk(hex: string): boolean {
+    checkHex(hex);
+    const shard = hex.slice(0, 4);
+    if (!this.#dirs.has(shard)) {
+      const made = mkdirSync(this.#chunks + shard, { recursive: true });
+      this.#dirs.add(shard);
+      if (made !== undefined) return true;
     }
-    return existsSync(target);
+    return !existsSync(`${this.#chunks}${shard}/${hex}`);
   }
 
-  /** Stores the concatenation of `parts` under `key`. */
-  put(key: string, parts: readonly Uint8Array[]): void {
-    checkKey(key);
-    if (key.split("/")[0] === TMP) throw new Error(`invalid object key: ${key}`);
-    const target = join(this.#root, key);
-    const tmp = join(this.#root, TMP, `${this.#prefix}-${this.#n++}`);
+  /** Stores the concatenation of `parts` as the chunk with this digest (lowercase hex). */
+  putChunk(hex: string, parts: readonly Uint8Array[]): void {
+    checkHex(hex);
+    const shard = hex.slice(0, 4);
+    const dir = this.#chunks + shard;
+    const target = `${dir}/${hex}`;
+    const tmp = this.#tmp + this.#n++;
     try {
       const fd = openSync(tmp, "wx");
       try {
@@ -164,14 +169,14 @@ export class FileObjectWriter {
       } finally {
         closeSync(fd);
       }
-      const dir = dirname(target);
-      if (!this.#dirs.has(dir)) {
+      if (!this.#dirs.has(shard)) {
         mkdirSync(dir, { recursive: true });
-        this.#dirs.add(dir);
+        this.#dirs.add(shard);
       }
       try {
         renameSync(tmp, target);
       } catch (e) {
+        // Removed behind our back: make it again.
         if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
         mkdirSync(dir, { recursive: true });
         renameSync(tmp, target);
@@ -183,6 +188,12 @@ export class FileObjectWriter {
       throw e;
     }
   }
+}
+
+const HEX_DIGEST = /^[0-9a-f]{64}$/;
+
+function checkHex(hex: string): void {
+  if (!HEX_DIGEST.test(hex)) throw new Error(`invalid chunk digest: ${hex}`);
 }
 
 /** writev until every byte of `parts` is written (a short write continues where it stopped). */
