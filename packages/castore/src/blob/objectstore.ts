@@ -212,9 +212,12 @@ export class ObjectStoreBlobService implements BlobService {
 const UPLOADS_IN_FLIGHT = 4;
 /**
  * The same when workers store the chunks (objectstore+file): the main thread only cuts them,
- * so it may run further ahead (each in flight is a chunk buffer of 2·avg bytes).
+ * so it may run further ahead (each in flight is a chunk buffer of 2·avg bytes). Once there are
+ * more, the writer waits until only half are left, so that the chunks it cuts then go to the
+ * workers together: a message costs about as much CPU time as storing a small chunk, and
+ * waiting for each answer made it one or two chunks per message.
  */
-const WORKER_UPLOADS_IN_FLIGHT = 16;
+const WORKER_UPLOADS_IN_FLIGHT = 32;
 
 class ObjectStoreBlobWriter extends BaseBlobWriter {
   readonly #store: ObjectStore;
@@ -305,8 +308,12 @@ class ObjectStoreBlobWriter extends BaseBlobWriter {
       this.#first = undefined;
     }
     this.#upload(chunk, undefined, this.#local === true);
-    const limit = this.#local ? WORKER_UPLOADS_IN_FLIGHT : UPLOADS_IN_FLIGHT;
-    while (this.#inflight.length > limit) await this.#inflight.shift();
+    if (this.#local) {
+      if (this.#inflight.length <= WORKER_UPLOADS_IN_FLIGHT) return;
+      while (this.#inflight.length > WORKER_UPLOADS_IN_FLIGHT / 2) await this.#inflight.shift();
+    } else {
+      while (this.#inflight.length > UPLOADS_IN_FLIGHT) await this.#inflight.shift();
+    }
   }
 
   protected async store(data: Uint8Array, transfer: boolean): Promise<void> {
