@@ -5,12 +5,14 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { zstdDecompressSync } from "node:zlib";
+import { BIG, HAS_DIGEST, storeBatch } from "../src/blob/chunk-store-worker.ts";
+import { workerEnv } from "../src/blob/worker-env.ts";
 import { blake3, blobServiceFromUrl, digestToHex, digestToString, readAll } from "../src/index.ts";
 import {
   encodeChunkSync,
@@ -141,5 +143,65 @@ describe("objectstore+file writes through the chunk-store worker", () => {
     await w2.write(other.slice(), { transfer: true });
     await w2.abort();
     assert.equal(await svc.has(blake3(other)), false);
+  });
+});
+
+describe("chunk-store batches", () => {
+  it("store every chunk of a batch, packed or not, and report failures per chunk", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "castore-chunk-batch-"));
+    try {
+      mkdirSync(join(dir, ".tmp"));
+      const a = new Uint8Array(randomBytes(3000));
+      const b = text(100);
+      const c = new Uint8Array(randomBytes(70_000));
+      const packed = new Uint8Array(Buffer.concat([a, b]));
+      const digests = new Uint8Array(96);
+      digests.set(blake3(c), 64);
+      const reply = storeBatch({
+        root: dir,
+        ids: Int32Array.from([7, 8, 9]),
+        flags: Uint8Array.from([0, 0, BIG | HAS_DIGEST]),
+        packed,
+        ends: Uint32Array.from([a.length, a.length + b.length, 0]),
+        digests,
+        big: [c],
+      });
+      assert.deepEqual(reply.failed, []);
+      assert.deepEqual([...reply.ids], [7, 8, 9]);
+      [a, b, c].forEach((data, i) => {
+        const hex = digestToHex(reply.digests.subarray(32 * i, 32 * i + 32));
+        assert.equal(hex, digestToHex(blake3(data)));
+        const stored = readFileSync(join(dir, "chunks", "b3", hex.slice(0, 4), hex));
+        assert.deepEqual(new Uint8Array(zstdDecompressSync(stored)), data);
+      });
+      // No temp directory under this root: each chunk fails on its own, with the error.
+      const other = await mkdtemp(join(tmpdir(), "castore-chunk-batch-"));
+      try {
+        const bad = storeBatch({
+          root: other,
+          ids: Int32Array.from([1, 2]),
+          flags: Uint8Array.from([0, 0]),
+          packed: new Uint8Array(randomBytes(20)),
+          ends: Uint32Array.from([10, 20]),
+          digests: new Uint8Array(64),
+          big: [],
+        });
+        assert.deepEqual(
+          bad.failed.map(([i]) => i),
+          [0, 1],
+        );
+        assert.match(bad.failed[0]![1], /ENOENT/);
+      } finally {
+        await rm(other, { recursive: true, force: true });
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("workers start with Node's compile cache unless it is turned off", () => {
+    const env = workerEnv();
+    if (!process.env.NODE_DISABLE_COMPILE_CACHE) assert.ok(env.NODE_COMPILE_CACHE);
+    assert.equal(env.PATH, process.env.PATH);
   });
 });

@@ -12,6 +12,7 @@
  */
 import { Worker } from "node:worker_threads";
 import type { ChunkReply, ChunkRequest } from "./chunk-worker.ts";
+import { workerEnv } from "./worker-env.ts";
 
 export const UNAVAILABLE: unique symbol = Symbol("unavailable");
 
@@ -35,7 +36,7 @@ class ChunkReadPool {
     if (this.#broken) return undefined;
     if (this.#worker) return this.#worker;
     try {
-      const w = new Worker(new URL("./chunk-worker.ts", import.meta.url));
+      const w = new Worker(new URL("./chunk-worker.ts", import.meta.url), { env: workerEnv() });
       w.on("message", (reply: ChunkReply) => {
         const p = this.#pending.get(reply.id);
         if (!p) return;

@@ -15,6 +15,7 @@ import {
   type StoreBatch,
   type StoreBatchReply,
 } from "./chunk-store-worker.ts";
+import { workerEnv } from "./worker-env.ts";
 
 /** A chunk to store. */
 interface StoreRequest {
@@ -49,7 +50,7 @@ class ChunkStoreWorker {
   broken = false;
 
   constructor() {
-    const w = new Worker(new URL("./chunk-store-worker.ts", import.meta.url));
+    const w = new Worker(new URL("./chunk-store-worker.ts", import.meta.url), { env: workerEnv() });
     w.on("message", (reply: StoreBatchReply) => {
       for (const b of reply.spares) giveBack(b);
       const failed = new Map(reply.failed);

@@ -4,8 +4,9 @@
  * Directory messages uploaded leaves to root through one putter. Only the owner-execute bit is
  * kept. Sockets, fifos and devices are rejected naming the path.
  *
- * Blob uploads run concurrently, at most `concurrency` files at once, each streamed in 64 KiB
- * pieces, so memory stays bounded whatever the tree's size. Names are read as raw bytes
+ * Blob uploads run concurrently, at most `concurrency` files of 64 KiB or more at once, each
+ * streamed in 4 MiB pieces, and at most 256 (or `concurrency`, if larger) smaller files, each
+ * read whole, so memory stays bounded whatever the tree's size. Names are read as raw bytes
  * (Buffer paths), so non-UTF-8 names survive.
  */
 import { closeSync, lstatSync, openSync, readSync, type Stats } from "node:fs";
@@ -20,7 +21,7 @@ import { ImportError } from "./errors.ts";
 import { Limiter } from "./limiter.ts";
 
 export interface IngestOptions {
-  /** Files uploaded at once (default 32). */
+  /** Files of 64 KiB or more uploaded at once (default 32); smaller ones: 256, or this if more. */
   readonly concurrency?: number;
   /** How DirectoryNode.size is computed (default Tvix's, see castore-store.md §1.7). */
   readonly sizeFormula?: SizeFormula;
