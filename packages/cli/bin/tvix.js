@@ -5,10 +5,13 @@
 // sources (src/bin.ts). Plain JavaScript, so that this file itself needs no type stripping.
 // TVIX_NO_BUNDLE=1 forces the sources; TVIX_BUNDLE=1 uses an existing bundle without the
 // freshness check (bench/eval.ts, which builds it first, while others edit the sources).
-import { readFileSync, statSync } from "node:fs";
+// Not `import ... from "node:fs"`: an ES import of node:fs reads all its exports, which loads
+// Node's streams (~5 ms) before anything needs them.
+const { readFileSync, statSync, writeSync } = process.getBuiltinModule("node:fs");
 
 const root = new URL("../../../", import.meta.url);
 const bundleDir = new URL("node_modules/.cache/tvix-cli/", root);
+const rootPath = decodeURIComponent(root.pathname);
 
 function freshBundle() {
   if (process.env.TVIX_NO_BUNDLE) return false;
@@ -16,7 +19,7 @@ function freshBundle() {
     const manifest = JSON.parse(readFileSync(new URL("manifest.json", bundleDir), "utf8"));
     if (process.env.TVIX_BUNDLE === "1") return true;
     for (const input of manifest.inputs) {
-      if (statSync(new URL(input, root)).mtimeMs > manifest.builtMs) return false;
+      if (statSync(rootPath + input).mtimeMs > manifest.builtMs) return false;
     }
     return manifest.inputs.length > 0;
   } catch {
@@ -25,13 +28,32 @@ function freshBundle() {
 }
 
 const argv = process.argv.slice(2);
+/**
+ * Blocking writes to a file descriptor, for `tvix eval`'s output: `process.stdout` would load
+ * Node's streams (~5 ms of start-up) to write one result. A closed pipe ends the process
+ * quietly, as `tvix eval | head` should; a non-blocking descriptor is retried.
+ */
+function fdWriter(fd) {
+  return {
+    write(data, callback) {
+      const bytes = typeof data === "string" ? Buffer.from(data) : data;
+      for (let done = 0; done < bytes.length; ) {
+        try {
+          done += writeSync(fd, bytes, done);
+        } catch (e) {
+          if (e.code === "EPIPE") process.exit(0);
+          if (e.code !== "EAGAIN") throw e;
+        }
+      }
+      callback?.();
+      return true;
+    },
+  };
+}
+
 if (argv[0] === "eval" && freshBundle()) {
-  process.stdout.on("error", (e) => {
-    if (e.code === "EPIPE") process.exit(0);
-    throw e;
-  });
   const { main } = await import(new URL("main.js", bundleDir).href);
-  process.exitCode = await main(argv, { stdout: process.stdout, stderr: process.stderr });
+  process.exitCode = await main(argv, { stdout: fdWriter(1), stderr: fdWriter(2) });
 } else {
   await import("../src/bin.ts");
 }

@@ -1,4 +1,4 @@
-import { type ParseArgsConfig, parseArgs } from "node:util";
+import type { ParseArgsConfig } from "node:util";
 import { UsageError } from "./errors.ts";
 
 /** Where a command writes; tests pass their own. */
@@ -21,6 +21,8 @@ export type Options = NonNullable<ParseArgsConfig["options"]>;
 /** `node:util` parseArgs with errors turned into usage errors and `--help` handled by the caller. */
 export function parseCommandArgs<O extends Options>(argv: string[], options: O) {
   try {
+    // Looked up here: importing node:util would load parts of Node that `tvix eval` never uses.
+    const { parseArgs } = process.getBuiltinModule("node:util");
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (e) {
     throw new UsageError((e as Error).message);

@@ -213,13 +213,14 @@ function workerUrl(name: string): URL {
 
 /** Evaluates on this thread; the store (in memory, DESIGN.md §2) in a worker if it is needed. */
 async function runHere(job: EvalJob, io: CommandIO): Promise<EvalResult> {
-  const [{ Worker }, { startOnUseLink }, { enableCompileCache }] = await Promise.all([
-    import("node:worker_threads"),
+  const [{ startOnUseLink }, { enableCompileCache }] = await Promise.all([
     import("@tvix-ts/glue/link"),
     import("./compile-cache.ts"),
   ]);
   const storeDir = job.options.storeDir ?? "/nix/store";
   const link = startOnUseLink(false, (port, flag) => {
+    // Looked up only now: node:worker_threads costs start-up that a plain evaluation can skip.
+    const { Worker } = process.getBuiltinModule("node:worker_threads");
     const worker = new Worker(workerUrl("host-worker"), {
       workerData: { port, flag, storeDir },
       transferList: [port],
@@ -246,32 +247,42 @@ async function runInWorker(job: EvalJob, io: CommandIO): Promise<EvalResult> {
     return new GlueHost(memoryStore(), job.options.storeDir);
   });
   job.glue = link.init;
-  const worker = new Worker(workerUrl("eval-worker"), {
-    workerData: job,
-    transferList: link.transferList,
-    resourceLimits: {
-      stackSizeMb: STACK_MB,
-      maxYoungGenerationSizeMb: Number(process.env.TVIX_YOUNG_MB || YOUNG_MB),
-    },
-    stdout: false,
-    stderr: false,
-  });
-  const result = await new Promise<EvalResult>((resolve, reject) => {
-    const done = (stderr: string): EvalResult => ({ kind: "done", stdout: "", status: 1, stderr });
-    worker.on("message", (m: { kind: string; data?: string } | EvalResult) => {
-      if (m.kind === "stderr") io.stderr.write(Buffer.from((m as { data: string }).data, "latin1"));
-      else resolve(m as EvalResult);
+  // Closed however this ends: an open port would keep the process alive.
+  try {
+    const worker = new Worker(workerUrl("eval-worker"), {
+      workerData: job,
+      transferList: link.transferList,
+      resourceLimits: {
+        stackSizeMb: STACK_MB,
+        maxYoungGenerationSizeMb: Number(process.env.TVIX_YOUNG_MB || YOUNG_MB),
+      },
+      stdout: false,
+      stderr: false,
     });
-    worker.on("error", (e) => {
-      if (e instanceof RangeError || /stack|heap|memory/i.test(String(e)))
-        resolve(done(`error: ${(e as Error).message}\n`));
-      else reject(e);
+    const result = await new Promise<EvalResult>((resolve, reject) => {
+      const done = (stderr: string): EvalResult => ({
+        kind: "done",
+        stdout: "",
+        status: 1,
+        stderr,
+      });
+      worker.on("message", (m: { kind: string; data?: string } | EvalResult) => {
+        if (m.kind === "stderr")
+          io.stderr.write(Buffer.from((m as { data: string }).data, "latin1"));
+        else resolve(m as EvalResult);
+      });
+      worker.on("error", (e) => {
+        if (e instanceof RangeError || /stack|heap|memory/i.test(String(e)))
+          resolve(done(`error: ${(e as Error).message}\n`));
+        else reject(e);
+      });
+      worker.on("exit", (code) => {
+        if (code !== 0) resolve(done(`error: evaluation thread exited with code ${code}\n`));
+      });
     });
-    worker.on("exit", (code) => {
-      if (code !== 0) resolve(done(`error: evaluation thread exited with code ${code}\n`));
-    });
-  });
-  void worker.terminate();
-  await link.close();
-  return result;
+    void worker.terminate();
+    return result;
+  } finally {
+    await link.close();
+  }
 }

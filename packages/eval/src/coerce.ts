@@ -2,7 +2,7 @@
  * Coercion to string (CppNix `coerceToString`) and copying paths to the store. Context is
  * accumulated into a caller-provided set so that concatenations build one set.
  */
-import { digest, makeSourcePath, type NarNodeInput, writeNarSync } from "@tvix-ts/nix-compat";
+import { digest, makeSourcePath, type NarNodeInput, writeNarSync } from "@tvix-ts/nix-compat/core";
 import { byteStringToBytes } from "./bytes.ts";
 import { throwEval } from "./eval-error.ts";
 import { formatFloat } from "./print-literals.ts";

@@ -3,7 +3,7 @@
  * thread first asks for something, so that `tvix eval` of plain code never pays for loading the
  * store. Messages that arrive while loading are handed to the host in order.
  */
-import { MessageChannel, type MessagePort } from "node:worker_threads";
+import type { MessagePort } from "node:worker_threads";
 import type { LinkInit, Persist, Request } from "./protocol.ts";
 
 export type { LinkInit, Persist, Request };
@@ -23,8 +23,13 @@ export interface LazyLink {
   close(): Promise<void>;
 }
 
+/** Node's MessageChannel, looked up when needed (node:worker_threads loads streams). */
+function newChannel() {
+  return new (process.getBuiltinModule("node:worker_threads").MessageChannel)();
+}
+
 export function lazyHostLink(persist: boolean, load: () => Promise<AttachableHost>): LazyLink {
-  const { port1, port2 } = new MessageChannel();
+  const { port1, port2 } = newChannel();
   const flag = new Int32Array(new SharedArrayBuffer(4));
   let loading: Promise<AttachableHost> | undefined;
   const queued: unknown[] = [];
@@ -64,22 +69,23 @@ export function startOnUseLink(
   persist: boolean,
   startHost: (port: MessagePort, flag: Int32Array) => HostThread,
 ): { init: LinkInit; close(): Promise<void> } {
-  const { port1, port2 } = new MessageChannel();
   const flag = new Int32Array(new SharedArrayBuffer(4));
   let host: HostThread | undefined;
+  let port: MessagePort | undefined;
   return {
     init: {
-      port: port2,
       flag,
       persist,
       start: () => {
+        const { port1, port2 } = newChannel();
         host = startHost(port1, flag);
+        port = port2;
+        return port2;
       },
     },
     async close() {
-      port2.close();
-      if (host === undefined) port1.close();
-      else await host.terminate();
+      port?.close();
+      await host?.terminate();
     },
   };
 }

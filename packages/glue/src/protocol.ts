@@ -86,7 +86,8 @@ export interface GitInfo {
 
 /** What the evaluating thread needs to talk to the host. */
 export interface LinkInit {
-  port: MessagePort;
+  /** The evaluating thread's end of the channel (absent when `start` makes it). */
+  port?: MessagePort;
   /** Int32Array over a SharedArrayBuffer: [0] = answer-ready flag. */
   flag: Int32Array;
   /** Whether computed paths must be written to the store (tvix instantiate). */
@@ -94,7 +95,8 @@ export interface LinkInit {
   /**
    * Called once, before the first message, when the host is started by the evaluating thread
    * itself (the evaluation runs on the main thread and the host in a worker that is started only
-   * if the evaluation needs the store). Absent when this is sent to an evaluating worker.
+   * if the evaluation needs the store); returns this thread's end of the channel. Absent when
+   * this is sent to an evaluating worker.
    */
-  start?: () => void;
+  start?: () => MessagePort;
 }

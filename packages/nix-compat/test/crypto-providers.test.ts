@@ -5,6 +5,8 @@ import { toHex, utf8Encode } from "../src/bytes.ts";
 import { cryptoProvider as nodeProvider } from "../src/crypto/node.ts";
 import { cryptoProvider as portableProvider } from "../src/crypto/portable.ts";
 import type { HashAlgo } from "../src/crypto/provider.ts";
+import { signatureProvider as nodeSignatures } from "../src/crypto/signature-node.ts";
+import { signatureProvider as portableSignatures } from "../src/crypto/signature-portable.ts";
 
 const algos: HashAlgo[] = ["md5", "sha1", "sha256", "sha512"];
 
@@ -42,16 +44,16 @@ describe("crypto providers agree", () => {
         fc.uint8Array({ minLength: 32, maxLength: 32 }),
         fc.uint8Array({ maxLength: 200 }),
         (seed, msg) => {
-          const pub = nodeProvider.ed25519PublicKey(seed);
-          assert.equal(toHex(portableProvider.ed25519PublicKey(seed)), toHex(pub));
-          const sig = nodeProvider.ed25519Sign(seed, msg);
-          assert.equal(toHex(portableProvider.ed25519Sign(seed, msg)), toHex(sig));
-          assert.ok(nodeProvider.ed25519Verify(pub, msg, sig));
-          assert.ok(portableProvider.ed25519Verify(pub, msg, sig));
+          const pub = nodeSignatures.ed25519PublicKey(seed);
+          assert.equal(toHex(portableSignatures.ed25519PublicKey(seed)), toHex(pub));
+          const sig = nodeSignatures.ed25519Sign(seed, msg);
+          assert.equal(toHex(portableSignatures.ed25519Sign(seed, msg)), toHex(sig));
+          assert.ok(nodeSignatures.ed25519Verify(pub, msg, sig));
+          assert.ok(portableSignatures.ed25519Verify(pub, msg, sig));
           const bad = sig.slice();
           bad[5]! ^= 1;
-          assert.equal(nodeProvider.ed25519Verify(pub, msg, bad), false);
-          assert.equal(portableProvider.ed25519Verify(pub, msg, bad), false);
+          assert.equal(nodeSignatures.ed25519Verify(pub, msg, bad), false);
+          assert.equal(portableSignatures.ed25519Verify(pub, msg, bad), false);
         },
       ),
       { numRuns: 30 },

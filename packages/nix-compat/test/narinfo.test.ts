@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { zstdDecompressSync } from "node:zlib";
 import { conformanceDir, conformanceMissing } from "../../../test-support/index.ts";
-import { cryptoProvider as nodeProvider } from "../src/crypto/node.ts";
-import { cryptoProvider as portableProvider } from "../src/crypto/portable.ts";
+import { signatureProvider as nodeProvider } from "../src/crypto/signature-node.ts";
+import { signatureProvider as portableProvider } from "../src/crypto/signature-portable.ts";
 import {
   fingerprint,
   formatNarInfo,

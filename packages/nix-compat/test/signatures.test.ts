@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { cryptoProvider as nodeProvider } from "../src/crypto/node.ts";
-import { cryptoProvider as portableProvider } from "../src/crypto/portable.ts";
+import { signatureProvider as nodeProvider } from "../src/crypto/signature-node.ts";
+import { signatureProvider as portableProvider } from "../src/crypto/signature-portable.ts";
 import {
   addNarInfoSignature,
   base64Encode,

@@ -10,7 +10,7 @@ import {
   type InputHashModulo,
   newDerivation,
   parseNixHash,
-} from "@tvix-ts/nix-compat";
+} from "@tvix-ts/nix-compat/core";
 import { coerceToString } from "../coerce.ts";
 import { throwEval } from "../eval-error.ts";
 import { forceAttrs, forceBool, forceList, forceStringNoCtx, state } from "../runtime.ts";

@@ -1,5 +1,5 @@
 /** Builtins that read files through the IO interface, and store-path computations. */
-import { makeTextPath, utf8Encode } from "@tvix-ts/nix-compat";
+import { makeTextPath, utf8Encode } from "@tvix-ts/nix-compat/core";
 import { byteStringToBytes, bytesToByteString } from "../bytes.ts";
 import { coerceToPath, coerceToString, copyPathToStore } from "../coerce.ts";
 import { throwEval } from "../eval-error.ts";
@@ -134,7 +134,7 @@ registerBuiltin("placeholder", 1, (o: Slot) => {
   return placeholder(name);
 });
 
-import { hashPlaceholder } from "@tvix-ts/nix-compat";
+import { hashPlaceholder } from "@tvix-ts/nix-compat/core";
 
 function placeholder(name: string): string {
   return hashPlaceholder(name);

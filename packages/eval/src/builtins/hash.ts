@@ -1,5 +1,5 @@
 /** hashString, hashFile, convertHash (digests from @tvix-ts/nix-compat). */
-import { type HashAlgo, isHashAlgo, NixHash, parseNixHash } from "@tvix-ts/nix-compat";
+import { type HashAlgo, isHashAlgo, NixHash, parseNixHash } from "@tvix-ts/nix-compat/core";
 import { byteStringToBytes } from "../bytes.ts";
 import { coerceToPath } from "../coerce.ts";
 import { throwEval } from "../eval-error.ts";

@@ -28,7 +28,7 @@ import {
   type DerivationOutput,
   finalizeDerivation,
   newDerivation,
-} from "@tvix-ts/nix-compat";
+} from "@tvix-ts/nix-compat/core";
 import type { Fetch } from "../protocol.ts";
 import { hashSpec } from "./fetch-builtins.ts";
 import { addInputsFromContext, lookupHashModulo } from "./inputs.ts";

@@ -15,7 +15,7 @@ import {
   throwEval,
   type Value,
 } from "@tvix-ts/eval";
-import { ContentAddress, makeFixedOutputPath, type NixHash } from "@tvix-ts/nix-compat";
+import { ContentAddress, makeFixedOutputPath, type NixHash } from "@tvix-ts/nix-compat/core";
 import type { Fetch, FetchResult, HashSpec } from "../protocol.ts";
 import { parseHashAllowEmpty } from "./output-hash.ts";
 import type { GlueSession } from "./session.ts";

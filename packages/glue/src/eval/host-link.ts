@@ -3,8 +3,11 @@
  * owns the asynchronous store services), by posting on a MessagePort and sleeping on a shared
  * flag until the answer is there. See protocol.ts.
  */
-import { receiveMessageOnPort } from "node:worker_threads";
+import type { MessagePort } from "node:worker_threads";
 import type { LinkInit, Persist, Request, Response } from "../protocol.ts";
+
+/** Looked up on first use: loading node:worker_threads costs start-up (it loads streams). */
+let receiveMessageOnPort: typeof import("node:worker_threads").receiveMessageOnPort | undefined;
 
 export class HostCallError extends Error {
   readonly kind: string | undefined;
@@ -17,16 +20,17 @@ export class HostCallError extends Error {
 
 export class HostLink {
   readonly #init: LinkInit;
-  #start: (() => void) | undefined;
+  #port: MessagePort | undefined;
   constructor(init: LinkInit) {
     this.#init = init;
-    this.#start = init.start;
+    this.#port = init.port;
   }
 
-  #started(): void {
-    const start = this.#start;
-    this.#start = undefined;
-    start?.();
+  #openPort(): MessagePort {
+    if (this.#port !== undefined) return this.#port;
+    if (this.#init.start === undefined) throw new Error("host link without a port");
+    this.#port = this.#init.start();
+    return this.#port;
   }
 
   get persist(): boolean {
@@ -35,13 +39,15 @@ export class HostLink {
 
   /** Sends a request and blocks this thread until the host answers. */
   call(req: Request): unknown {
-    const { port, flag } = this.#init;
-    if (this.#start !== undefined) this.#started();
+    const port = this.#openPort();
+    const { flag } = this.#init;
+    receiveMessageOnPort ??= process.getBuiltinModule("node:worker_threads").receiveMessageOnPort;
+    const receive = receiveMessageOnPort;
     Atomics.store(flag, 0, 0);
     port.postMessage(req);
     for (;;) {
       Atomics.wait(flag, 0, 0, 1000);
-      const m = receiveMessageOnPort(port);
+      const m = receive(port);
       if (m !== undefined) {
         const r = m.message as Response;
         if (r.ok) return r.value;
@@ -52,7 +58,6 @@ export class HostLink {
 
   /** Queues work for the host without waiting (it is awaited before any later call returns). */
   post(msg: Persist): void {
-    if (this.#start !== undefined) this.#started();
-    this.#init.port.postMessage(msg);
+    this.#openPort().postMessage(msg);
   }
 }

@@ -14,7 +14,7 @@ import {
   parseDerivation,
   toHex,
   tryHashDerivationModulo,
-} from "@tvix-ts/nix-compat";
+} from "@tvix-ts/nix-compat/core";
 import type { KnownDerivation } from "./known-paths.ts";
 import type { GlueSession } from "./session.ts";
 import { baseName } from "./store-paths.ts";

@@ -7,7 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import type { EvalIO } from "@tvix-ts/eval";
-import { type NarBufferSink, type NarNodeInput, writeNarToSink } from "@tvix-ts/nix-compat";
+import { type NarBufferSink, type NarNodeInput, writeNarToSink } from "@tvix-ts/nix-compat/core";
 
 export type PathFilter = (path: string, type: string) => boolean;
 

@@ -4,7 +4,7 @@
  * "all zeros" with a warning (the usual way to ask Nix for the real hash).
  */
 import { throwEval } from "@tvix-ts/eval";
-import { type HashAlgo, isHashAlgo, NixHash, parseNixHash } from "@tvix-ts/nix-compat";
+import { type HashAlgo, isHashAlgo, NixHash, parseNixHash } from "@tvix-ts/nix-compat/core";
 
 export function parseHashAllowEmpty(
   s: string,

@@ -13,7 +13,7 @@ import {
   makeTextPath,
   NixHash,
   toHex,
-} from "@tvix-ts/nix-compat";
+} from "@tvix-ts/nix-compat/core";
 import type { Fetch, FetchResult, StatResult } from "../protocol.ts";
 import { GlueIO } from "./glue-io.ts";
 import { HostCallError, type HostLink } from "./host-link.ts";

@@ -14,7 +14,7 @@ import {
   showType,
   throwEval,
 } from "@tvix-ts/eval";
-import type { NixHash } from "@tvix-ts/nix-compat";
+import type { NixHash } from "@tvix-ts/nix-compat/core";
 import { parseHashAllowEmpty } from "./output-hash.ts";
 import type { GlueSession } from "./session.ts";
 import { baseName, splitStorePath } from "./store-paths.ts";

@@ -1,15 +1,14 @@
-import { createHash, createPrivateKey, createPublicKey, hash, sign, verify } from "node:crypto";
+import type * as NodeCrypto from "node:crypto";
 import type { CryptoProvider, HashAlgo, Hasher } from "./provider.ts";
-import { passesStrictChecks } from "./strict.ts";
 
-function b64url(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("base64url");
-}
-
-function privateKey(seed: Uint8Array) {
-  // PKCS#8 DER prefix for an Ed25519 private key followed by the 32-byte seed.
-  const prefix = Buffer.from("302e020100300506032b657004220420", "hex");
-  return createPrivateKey({ key: Buffer.concat([prefix, seed]), format: "der", type: "pkcs8" });
+/**
+ * node:crypto, loaded at the first digest: loading it costs a few milliseconds of start-up
+ * (it loads streams and every cipher), which an evaluation that never hashes need not pay.
+ */
+let nodeCrypto: typeof NodeCrypto | undefined;
+function crypto(): typeof NodeCrypto {
+  nodeCrypto ??= process.getBuiltinModule("node:crypto");
+  return nodeCrypto;
 }
 
 const NON_ASCII = /[^\x00-\x7f]/;
@@ -30,7 +29,7 @@ function toU8(b: Buffer): Uint8Array {
 export const cryptoProvider: CryptoProvider = {
   name: "node:crypto",
   createHasher(algo: HashAlgo): Hasher {
-    const h = createHash(algo);
+    const h = crypto().createHash(algo);
     return {
       update(data) {
         h.update(data);
@@ -42,40 +41,21 @@ export const cryptoProvider: CryptoProvider = {
   },
   digest(algo, data) {
     // crypto.hash (one-shot) skips the Hash object that createHash allocates per call.
-    return toU8(hash(algo, data, "buffer"));
+    return toU8(crypto().hash(algo, data, "buffer"));
   },
   digestHex(algo, data) {
-    return hash(algo, data, "hex");
+    return crypto().hash(algo, data, "hex");
   },
   digestUtf8ByteString(algo, s) {
-    return hash(algo, s, "binary"); // latin1
+    return crypto().hash(algo, s, "binary"); // latin1
   },
   digestByteString(algo, s) {
-    return toU8(hash(algo, byteStringData(s), "buffer"));
+    return toU8(crypto().hash(algo, byteStringData(s), "buffer"));
   },
   digestByteStringHex(algo, s) {
-    return hash(algo, byteStringData(s), "hex");
+    return crypto().hash(algo, byteStringData(s), "hex");
   },
   digestUtf8(algo, s) {
-    return toU8(hash(algo, s, "buffer"));
-  },
-  ed25519PublicKey(seed) {
-    const jwk = createPublicKey(privateKey(seed)).export({ format: "jwk" });
-    return toU8(Buffer.from(jwk.x as string, "base64url"));
-  },
-  ed25519Sign(seed, message) {
-    return toU8(sign(null, message, privateKey(seed)));
-  },
-  ed25519Verify(publicKey, message, signature) {
-    if (!passesStrictChecks(publicKey, signature)) return false;
-    try {
-      const key = createPublicKey({
-        key: { kty: "OKP", crv: "Ed25519", x: b64url(publicKey) },
-        format: "jwk",
-      });
-      return verify(null, message, key, signature);
-    } catch {
-      return false;
-    }
+    return toU8(crypto().hash(algo, s, "buffer"));
   },
 };

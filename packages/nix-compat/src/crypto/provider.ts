@@ -1,7 +1,7 @@
 /**
- * The only host-specific seam of nix-compat: digests and Ed25519. Node uses `node:crypto`
- * (fast, native); other hosts get a portable implementation. `#crypto` picks one by export
- * condition, so the rest of the package never imports `node:*`.
+ * The only host-specific seams of nix-compat: digests (`#crypto`) and Ed25519 (`#signature`).
+ * Node uses `node:crypto` (fast, native); other hosts get portable implementations. The import
+ * maps pick one by export condition, so the rest of the package never imports `node:*`.
  */
 export type HashAlgo = "md5" | "sha1" | "sha256" | "sha512";
 
@@ -31,6 +31,15 @@ export interface CryptoProvider {
   digestUtf8ByteString?(algo: HashAlgo, s: string): string;
   /** One-shot digest of the UTF-8 encoding of `s` (optional). */
   digestUtf8?(algo: HashAlgo, s: string): Uint8Array;
+}
+
+/**
+ * Ed25519 for binary-cache signatures, apart from the digests so that code which only hashes
+ * (the evaluator) never loads an elliptic-curve library. `#signature` picks one by export
+ * condition, as `#crypto` does.
+ */
+export interface SignatureProvider {
+  readonly name: string;
   /** Public key of a 32-byte Ed25519 seed. */
   ed25519PublicKey(seed: Uint8Array): Uint8Array;
   /** Deterministic Ed25519 signature (64 bytes) of `message` with a 32-byte seed. */

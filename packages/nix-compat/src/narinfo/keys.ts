@@ -5,9 +5,9 @@
  *   88 characters of base64.
  */
 import { ed25519 } from "@noble/curves/ed25519.js";
+import { signatureProvider as defaultProvider } from "#signature";
 import { bytesEqual, utf8Encode } from "../bytes.ts";
-import { cryptoProvider as defaultProvider } from "../crypto/index.ts";
-import type { CryptoProvider } from "../crypto/provider.ts";
+import type { SignatureProvider } from "../crypto/provider.ts";
 import { NixCompatError } from "../errors.ts";
 import { base64Encode } from "../hash/base64.ts";
 import { decodeExactBase64, invalidKeyNameReason, Signature, splitNamed } from "./signature.ts";
@@ -79,7 +79,7 @@ export class VerifyingKey {
   verify(
     message: string | Uint8Array,
     signature: Signature,
-    provider: CryptoProvider = defaultProvider,
+    provider: SignatureProvider = defaultProvider,
   ): boolean {
     if (signature.name !== this.name) return false;
     return provider.ed25519Verify(this.bytes, asBytes(message), signature.bytes);
@@ -126,7 +126,7 @@ export class SigningKey {
     name: string,
     seed: Uint8Array,
     publicKey?: Uint8Array,
-    provider: CryptoProvider = defaultProvider,
+    provider: SignatureProvider = defaultProvider,
   ) {
     checkName(name, "secret key");
     if (seed.length !== SEED_LENGTH) {
@@ -160,13 +160,16 @@ export class SigningKey {
   }
 
   /** Deterministic Ed25519 signature of `message` (a fingerprint, signed as UTF-8). */
-  sign(message: string | Uint8Array, provider: CryptoProvider = defaultProvider): Signature {
+  sign(message: string | Uint8Array, provider: SignatureProvider = defaultProvider): Signature {
     return new Signature(this.name, provider.ed25519Sign(this.seed, asBytes(message)));
   }
 }
 
 /** Parses a secret key file's contents (`name:base64(64 bytes)`, 88 characters of base64). */
-export function parseSigningKey(s: string, provider: CryptoProvider = defaultProvider): SigningKey {
+export function parseSigningKey(
+  s: string,
+  provider: SignatureProvider = defaultProvider,
+): SigningKey {
   const parts = splitNamed(s.trim());
   if (parts === undefined) {
     throw new KeyError("missing-separator", "secret key is not of the form 'name:base64'");
@@ -191,7 +194,7 @@ export function parseSigningKey(s: string, provider: CryptoProvider = defaultPro
 export function generateSigningKey(
   name: string,
   seed: Uint8Array,
-  provider: CryptoProvider = defaultProvider,
+  provider: SignatureProvider = defaultProvider,
 ): SigningKey {
   return new SigningKey(name, seed, undefined, provider);
 }

@@ -1,6 +1,6 @@
 /** Signing and verifying narinfos (spec §4.2, §4.3). */
-import { cryptoProvider as defaultProvider } from "../crypto/index.ts";
-import type { CryptoProvider } from "../crypto/provider.ts";
+import { signatureProvider as defaultProvider } from "#signature";
+import type { SignatureProvider } from "../crypto/provider.ts";
 import { type FingerprintOptions, fingerprint } from "./fingerprint.ts";
 import type { SigningKey, VerifyingKey } from "./keys.ts";
 import type { NarInfo } from "./narinfo.ts";
@@ -25,7 +25,7 @@ export function narInfoFingerprint(
 export function addNarInfoSignature(
   info: NarInfo,
   key: SigningKey,
-  opts: FingerprintOptions & { provider?: CryptoProvider } = {},
+  opts: FingerprintOptions & { provider?: SignatureProvider } = {},
 ): Signature {
   const sig = key.sign(narInfoFingerprint(info, opts), opts.provider ?? defaultProvider);
   if (!info.signatures.some((s) => s.equals(sig))) info.signatures.push(sig);
@@ -45,7 +45,7 @@ export function addNarInfoSignature(
 export function validNarInfoSignatures(
   info: NarInfo,
   trustedKeys: Iterable<VerifyingKey>,
-  opts: FingerprintOptions & { provider?: CryptoProvider } = {},
+  opts: FingerprintOptions & { provider?: SignatureProvider } = {},
 ): Signature[] {
   const keys = [...trustedKeys];
   if (info.signatures.length === 0 || keys.length === 0) return [];
@@ -65,7 +65,7 @@ export function validNarInfoSignatures(
 export function isNarInfoTrusted(
   info: NarInfo,
   trustedKeys: Iterable<VerifyingKey>,
-  opts: FingerprintOptions & { provider?: CryptoProvider } = {},
+  opts: FingerprintOptions & { provider?: SignatureProvider } = {},
 ): boolean {
   return validNarInfoSignatures(info, trustedKeys, opts).length > 0;
 }
