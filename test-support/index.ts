@@ -82,7 +82,16 @@ export function runOk(cmd: string, args: string[], opts: SpawnSyncOptions = {}):
 /** Path of the `tvix` entry point, run with the current Node. */
 export const tvixBin = join(repoRoot, "packages", "cli", "src", "bin.ts");
 
-/** Runs `tvix ARGS...` in a child process. */
+/** The installed `tvix` command: a shell launcher that starts `node` from PATH. */
+export const tvixLauncher = join(repoRoot, "packages", "cli", "bin", "tvix");
+
+/**
+ * Runs `tvix ARGS...` in a child process, as installed (the launcher, with this Node first on
+ * PATH): `tvix eval` evaluates on the main thread with a large stack, from the precompiled
+ * bundle when it is fresh. The evaluation-worker path (Node started directly) has its own tests.
+ */
 export function runTvix(args: string[], opts: SpawnSyncOptions = {}): RunResult {
-  return run(process.execPath, [tvixBin, ...args], opts);
+  const env = { ...(opts.env ?? process.env) };
+  env.PATH = `${dirname(process.execPath)}:${env.PATH ?? ""}`;
+  return run(tvixLauncher, args, { ...opts, env });
 }

@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, describe, it } from "node:test";
-import { run } from "../../../test-support/index.ts";
+import { tvixLauncher as launcher, run } from "../../../test-support/index.ts";
 
 // The installed command is a shell launcher (bin/tvix) that raises the stack limit and runs
-// the evaluation on Node's main thread; these run it as npm installs it.
-const launcher = join(import.meta.dirname, "..", "bin", "tvix");
+// the evaluation on Node's main thread (every runTvix test goes through it); these test the
+// launcher itself and the evaluation-worker path it falls back to.
 const env = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}` };
 const tvix = (args: string[], cmd = launcher) => run(cmd, args, { env, encoding: "latin1" });
 const tmp = mkdtempSync(join(tmpdir(), "tvix-launcher-"));
