@@ -33,6 +33,10 @@ export class AtermWriter {
   /** The same bytes as a plain Uint8Array: its views are cheaper to make than a Buffer's. */
   private plain: Uint8Array;
   private n = 0;
+  /** Where the inputs and the tail of the ATerm last written by `aterm` begin and where it ends. */
+  private inputsAt = 0;
+  private tailAt = 0;
+  private end = 0;
   /** Copy with the host's `latin1Write` (when there is one); false forces the portable loop. */
   private readonly hostCopy: boolean;
 
@@ -174,10 +178,37 @@ export class AtermWriter {
     this.reset();
     this.head(drv, masked);
     this.byte(44);
+    this.inputsAt = this.n;
+    this.writeInputs(inputs);
+    this.tailAt = this.n;
+    this.tail(drv, envKeys, masked);
+    this.end = this.n;
+    return this.view();
+  }
+
+  /**
+   * The ATerm last written by `aterm`, again with other inputs (a view, valid until the next
+   * write). Its head and tail are copied rather than written again: `finalizeDerivation` needs
+   * the final ATerm with input paths (the .drv) and with input hashes (the hash modulo), and
+   * the tail (sources, args, env, escaped) is most of the work.
+   */
+  withInputs(inputs: ReadonlyMap<string, ReadonlySet<string>> | ModuloInputs): Uint8Array {
+    const { inputsAt, tailAt, end } = this;
+    this.n = end;
+    this.reserve(end);
+    this.buf.copyWithin(end, 0, inputsAt);
+    this.n = end + inputsAt;
+    this.writeInputs(inputs);
+    const tailLength = end - tailAt;
+    this.reserve(tailLength);
+    this.buf.copyWithin(this.n, tailAt, end);
+    this.n += tailLength;
+    return this.plain.subarray(end, this.n);
+  }
+
+  private writeInputs(inputs: ReadonlyMap<string, ReadonlySet<string>> | ModuloInputs): void {
     if ("hexes" in inputs) this.moduloInputs(inputs);
     else this.inputDrvs(inputs);
-    this.tail(drv, envKeys, masked);
-    return this.view();
   }
 
   /** `[("path",["out",…]),…]`: input derivations in path order, output names sorted. */

@@ -212,7 +212,7 @@ export function finalizeDerivation(
   let hashModuloHex: string;
   if (kind === "fixed") hashModuloHex = toHex(fixedOutputHashModulo(drv)!);
   else if (moduloInputs === undefined || moduloInputs === "deferred") hashModuloHex = "deferred";
-  else hashModuloHex = digestHex("sha256", w.aterm(drv, moduloInputs, envKeys, false));
+  else hashModuloHex = digestHex("sha256", w.withInputs(moduloInputs));
   return new Finalized(drvPath, hashModuloHex, atermBytes, outputPaths, references);
 }
 
