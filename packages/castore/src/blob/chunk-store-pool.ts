@@ -93,8 +93,6 @@ class ChunkStoreWorker {
    * message (a message costs more than storing a small file's chunk).
    */
   #batch: { readonly id: number; readonly req: StoreRequest }[] = [];
-  /** Bytes of small chunks in the batch, to be copied into one buffer when it is sent. */
-  #packed = 0;
 
   put(req: StoreRequest): Promise<StoreReply> {
     return new Promise((resolve, reject) => {
@@ -106,53 +104,15 @@ class ChunkStoreWorker {
       this.#pending.set(id, { resolve, reject });
       if (this.#batch.length === 0) setImmediate(() => this.#flush());
       this.#batch.push({ id, req });
-      if (packs(req)) this.#packed += req.data.length;
     });
   }
 
   #flush(): void {
     const batch = this.#batch;
-    const packedBytes = this.#packed;
     this.#batch = [];
-    this.#packed = 0;
     if (batch.length === 0 || this.broken) return;
-    const n = batch.length;
-    const ids = new Int32Array(n);
-    const flags = new Uint8Array(n);
-    const ends = new Uint32Array(n);
-    const digests = new Uint8Array(32 * n);
-    // Small chunks share one buffer (moving a buffer costs more than copying a small one).
-    const packed = new Uint8Array(
-      packedBytes > 0 ? Buffer.allocUnsafeSlow(packedBytes).buffer : new ArrayBuffer(0),
-      0,
-      packedBytes,
-    );
-    const big: Uint8Array[] = [];
-    const transfer: ArrayBuffer[] = [packed.buffer as ArrayBuffer];
-    let o = 0;
-    for (let i = 0; i < n; i++) {
-      const { id, req } = batch[i]!;
-      ids[i] = id;
-      let f = 0;
-      if (req.digest) {
-        digests.set(req.digest, 32 * i);
-        f |= HAS_DIGEST;
-      }
-      if (packs(req)) {
-        packed.set(req.data, o);
-        o += req.data.length;
-        ends[i] = o;
-      } else {
-        f |= BIG;
-        if (req.recycle) f |= RECYCLE;
-        big.push(req.data);
-        transfer.push(owned(req.data, req.recycle === true));
-      }
-      flags[i] = f;
-    }
-    const msg: StoreBatch = { root: batch[0]!.req.root, ids, flags, packed, ends, digests, big };
     try {
-      this.#worker.postMessage(msg, transfer);
+      this.#worker.postMessage(...batchMessage(batch));
     } catch (e) {
       // Not sendable (say, one buffer handed over twice): those chunks fail, nothing else.
       for (const { id } of batch) {
@@ -163,6 +123,49 @@ class ChunkStoreWorker {
       if (this.#pending.size === 0) this.#worker.unref();
     }
   }
+}
+
+/** A batch as one message of a few typed arrays, and the buffers it moves. */
+function batchMessage(
+  batch: readonly { readonly id: number; readonly req: StoreRequest }[],
+): [StoreBatch, ArrayBuffer[]] {
+  const n = batch.length;
+  let packedBytes = 0;
+  for (const { req } of batch) if (packs(req)) packedBytes += req.data.length;
+  const ids = new Int32Array(n);
+  const flags = new Uint8Array(n);
+  const ends = new Uint32Array(n);
+  const digests = new Uint8Array(32 * n);
+  // Small chunks share one buffer (moving a buffer costs more than copying a small one).
+  const packed = new Uint8Array(
+    packedBytes > 0 ? Buffer.allocUnsafeSlow(packedBytes).buffer : new ArrayBuffer(0),
+    0,
+    packedBytes,
+  );
+  const big: Uint8Array[] = [];
+  const transfer: ArrayBuffer[] = [packed.buffer as ArrayBuffer];
+  let o = 0;
+  for (let i = 0; i < n; i++) {
+    const { id, req } = batch[i]!;
+    ids[i] = id;
+    let f = 0;
+    if (req.digest) {
+      digests.set(req.digest, 32 * i);
+      f |= HAS_DIGEST;
+    }
+    if (packs(req)) {
+      packed.set(req.data, o);
+      o += req.data.length;
+      ends[i] = o;
+    } else {
+      f |= BIG;
+      if (req.recycle) f |= RECYCLE;
+      big.push(req.data);
+      transfer.push(owned(req.data, req.recycle === true));
+    }
+    flags[i] = f;
+  }
+  return [{ root: batch[0]!.req.root, ids, flags, packed, ends, digests, big }, transfer];
 }
 
 /**
