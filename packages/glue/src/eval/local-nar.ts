@@ -5,9 +5,13 @@
  * NAR order, as CppNix does; rejected entries are recorded so that the host can import exactly
  * the same tree later.
  */
-import { createHash } from "node:crypto";
 import type { EvalIO } from "@tvix-ts/eval";
-import { type NarBufferSink, type NarNodeInput, writeNarToSink } from "@tvix-ts/nix-compat/core";
+import {
+  createHasher,
+  type NarBufferSink,
+  type NarNodeInput,
+  writeNarToSink,
+} from "@tvix-ts/nix-compat/core";
 
 export type PathFilter = (path: string, type: string) => boolean;
 
@@ -28,7 +32,7 @@ export function narSha256Local(
   filter: PathFilter | null,
   excluded: Set<string>,
 ): Uint8Array {
-  const hash = createHash("sha256");
+  const hash = createHasher("sha256");
   let failure: { e: unknown } | undefined;
   let done = false;
   const guard = <T>(f: () => T): T => {
@@ -79,5 +83,5 @@ export function narSha256Local(
   p.catch(() => {});
   if (failure !== undefined) throw failure.e;
   if (!done) throw new Error(`cannot serialise '${root}' as a NAR (invalid file name or link)`);
-  return new Uint8Array(hash.digest());
+  return hash.digest();
 }

@@ -4,10 +4,10 @@
  * computes paths works, and whatever needs the store's contents or a download fails clearly).
  */
 
-import { createHash } from "node:crypto";
 import { type EvalIO, IOFailure, throwEval } from "@tvix-ts/eval";
 import {
   ContentAddress,
+  digest,
   makeFixedOutputPath,
   makeSourcePath,
   makeTextPath,
@@ -67,10 +67,7 @@ export class GlueSession {
       if (flat) {
         if (this.io.readFileType(path) !== "regular")
           throwEval(`cannot import '${path}' in flat mode: it is not a regular file`);
-        const h = new NixHash(
-          "sha256",
-          new Uint8Array(createHash("sha256").update(this.io.readFile(path)).digest()),
-        );
+        const h = new NixHash("sha256", digest("sha256", this.io.readFile(path)));
         storePath = makeFixedOutputPath(name, new ContentAddress("flat", h)).toAbsolutePath();
       } else {
         const nar = narSha256Local(this.io, path, filter, excluded);
