@@ -83,6 +83,9 @@ export async function persistImport(
   await putInfo(s, storePath, r.node, r.narSize, r.narSha256, ca);
 }
 
+/** More than the NAR framing around one regular file's contents (~120 bytes and padding). */
+const NAR_FRAMING = 256;
+
 export async function persistText(
   s: StoreServices,
   storePath: string,
@@ -92,7 +95,12 @@ export async function persistText(
   const r = await ingestNar(
     s.blobService,
     s.directoryService,
-    writeNar({ type: "regular", executable: false, contents }),
+    // A NAR buffer of the file's size (plus its framing), not the default 256 KiB: an
+    // instantiation persists tens of thousands of small .drv files.
+    writeNar(
+      { type: "regular", executable: false, contents },
+      { chunkSize: contents.length + NAR_FRAMING },
+    ),
   );
   const ca = new ContentAddress("text", NixHash.of("sha256", contents));
   await putInfo(s, storePath, r.node, r.narSize, r.narSha256, ca, refs);
