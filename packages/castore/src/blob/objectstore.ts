@@ -35,6 +35,7 @@ import type {
   OpenWriteOptions,
   WriteOptions,
 } from "./types.ts";
+import { putThroughWriter } from "./types.ts";
 import { BaseBlobWriter } from "./writer-base.ts";
 
 /**
@@ -167,16 +168,8 @@ export class ObjectStoreBlobService implements BlobService {
    */
   async put(data: Uint8Array, options?: WriteOptions): Promise<B3Digest> {
     const pool = this.#store.localWriteRoot ? chunkStorePool() : undefined;
-    if (!pool || data.length === 0 || data.length > chunkSizesFor(this.#avg).min) {
-      const w = this.openWrite();
-      try {
-        if (data.length > 0) await w.write(data, options);
-        return await w.close();
-      } catch (e) {
-        await w.abort().catch(() => {});
-        throw e;
-      }
-    }
+    if (!pool || data.length === 0 || data.length > chunkSizesFor(this.#avg).min)
+      return putThroughWriter(this, data, options);
     const digest = blake3(data);
     // Once known, the root is used as it is (an import puts a blob per small file).
     this.#localRoot ??= await backend(() => this.#store.localWriteRoot!());

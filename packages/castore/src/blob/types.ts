@@ -85,12 +85,20 @@ export interface BlobService {
 export const READ_PIECE_SIZE = 64 * 1024;
 
 /** Stores a blob given whole: `service.put` when it has one, else a writer. */
-export async function putBlob(
+export function putBlob(
   service: BlobService,
   data: Uint8Array,
   options?: WriteOptions,
 ): Promise<B3Digest> {
-  if (service.put) return service.put(data, options);
+  return service.put ? service.put(data, options) : putThroughWriter(service, data, options);
+}
+
+/** Stores a blob given whole through one of the service's writers (aborted on failure). */
+export async function putThroughWriter(
+  service: Pick<BlobService, "openWrite">,
+  data: Uint8Array,
+  options?: WriteOptions,
+): Promise<B3Digest> {
   const writer = service.openWrite();
   try {
     if (data.length > 0) await writer.write(data, options);
