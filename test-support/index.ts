@@ -79,9 +79,6 @@ export function runOk(cmd: string, args: string[], opts: SpawnSyncOptions = {}):
   return r.stdout;
 }
 
-/** Path of the `tvix` entry point, run with the current Node. */
-export const tvixBin = join(repoRoot, "packages", "cli", "src", "bin.ts");
-
 /** The installed `tvix` command: a shell launcher that starts `node` from PATH. */
 export const tvixLauncher = join(repoRoot, "packages", "cli", "bin", "tvix");
 

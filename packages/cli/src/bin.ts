@@ -1,11 +1,9 @@
 #!/usr/bin/env node
-import * as nodeModule from "node:module";
+import { enableCompileCache } from "./compile-cache.ts";
 
 // Node's compile cache keeps the type-stripped and compiled modules loaded from here on (this
 // file is stripped before it can run), so later starts skip most of that work.
-try {
-  nodeModule.enableCompileCache?.();
-} catch {}
+enableCompileCache();
 
 const { main } = await import("./main.ts");
 

@@ -2,12 +2,10 @@
  * The evaluating thread of `tvix instantiate` (and of glue's tests): runs one glue job with the
  * local file system as IO; store requests go to the parent thread over the job's host link.
  */
-import * as nodeModule from "node:module";
 import { parentPort, workerData } from "node:worker_threads";
+import { enableCompileCache } from "./compile-cache.ts";
 
-try {
-  nodeModule.enableCompileCache?.();
-} catch {}
+enableCompileCache();
 
 const { runGlueJob } = await import("@tvix-ts/glue/eval");
 const { NodeEvalIO } = await import("./eval-io.ts");
