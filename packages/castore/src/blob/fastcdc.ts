@@ -226,6 +226,13 @@ export function cut(src: Uint8Array, start: number, end: number, p: CutParams): 
   return remaining;
 }
 
+/**
+ * The window a chunker holds a large blob's bytes in: what is left after the last cut (less
+ * than `max`) moves to the front whenever the window is full, so a window of 2·max moved about
+ * a third of all bytes once more; with room for a 4 MiB read beyond `max` it is a few percent.
+ */
+const largeWindow = (max: number) => max + Math.max(max, 4 * 1024 * 1024);
+
 /** Where the chunker's bytes start in a gear instance's memory (after the two tables). */
 const DATA = 4096;
 
@@ -353,18 +360,19 @@ export class StreamChunker {
       // Make room: compact, or grow if the live region plus this piece does not fit.
       if (this.#end === this.#buf.length) {
         const live = this.#end - this.#start;
-        if (this.#start > 0 && this.#buf.length >= this.#p.max * 2) {
+        const window = largeWindow(this.#p.max);
+        if (this.#start > 0 && this.#buf.length >= window) {
           this.#buf.copyWithin(0, this.#start, this.#end);
         } else {
           const want = Math.min(
             Math.max(live + (data.length - off), this.#buf.length * 2, 4096),
-            this.#p.max * 2,
+            window,
           );
           let bigger: Uint8Array;
           if (want >= this.#p.max) {
             // Large blob: from now on the bytes live where the WebAssembly scan can see them.
-            this.#gear = borrowGear(this.#p.max * 2);
-            bigger = new Uint8Array(this.#gear.memory.buffer, DATA, this.#p.max * 2);
+            this.#gear = borrowGear(window);
+            bigger = new Uint8Array(this.#gear.memory.buffer, DATA, window);
           } else {
             bigger = new Uint8Array(want);
           }

@@ -4,12 +4,19 @@
  * after close. Backends only say how to store data, commit it, and throw it away.
  */
 import { BlobServiceError } from "../errors.ts";
-import { type B3Digest, createDigester, digestEquals, digestToString } from "../model/digest.ts";
+import { type B3Digest, digestEquals, digestToString } from "../model/digest.ts";
+import { BlobDigester, movable } from "./hash-pool.ts";
 import type { BlobWriter, OpenWriteOptions, WriteOptions } from "./types.ts";
 
 export abstract class BaseBlobWriter implements BlobWriter {
   readonly #expected: B3Digest | undefined;
-  readonly #hasher = createDigester();
+  /** Hashes here, or large pieces in shared memory on the hash worker (hash-pool.ts). */
+  readonly #hasher = new BlobDigester();
+  /**
+   * The hash worker's answer to the last piece sent to it: it answers in order, so once this
+   * settles all earlier ones have (and any failure among them is in #failure).
+   */
+  #hashing: Promise<void> = Promise.resolve();
   #bytes = 0;
   #chain: Promise<void> = Promise.resolve();
   #failure: unknown;
@@ -20,7 +27,11 @@ export abstract class BaseBlobWriter implements BlobWriter {
     this.#expected = options.expectedDigest;
   }
 
-  /** Backends that keep handed-over buffers say so (see BlobWriter.acceptsTransfer). */
+  /**
+   * Backends that keep handed-over buffers say so (see BlobWriter.acceptsTransfer). Others may
+   * still be handed buffers: those of a blob hashed on the hash worker go there once stored
+   * (`store` is then told to copy what it keeps), and come back to `pieceBuffer`.
+   */
   get acceptsTransfer(): boolean {
     return false;
   }
@@ -34,18 +45,39 @@ export abstract class BaseBlobWriter implements BlobWriter {
     if (this.#closed) {
       return Promise.reject(new BlobServiceError("invalid-request", "already closed"));
     }
-    this.#hasher.update(data);
+    const handed = options?.transfer === true;
+    // A handed-over buffer, to a backend that does not keep such buffers, may be lent to the
+    // hash worker: the backend is then told to copy what it keeps.
+    const owned = handed && !this.acceptsTransfer && movable(data);
+    const remote = this.#hasher.start(data, owned);
+    if (!remote) this.#hasher.update(data);
     this.#bytes += data.length;
     const run = this.#chain.then(() => {
       if (this.#failure !== undefined) throw this.#failure;
-      return this.store(data, options?.transfer === true);
+      return this.store(data, handed && !remote);
     });
     this.#chain = run.catch((e) => {
       this.#failure ??= e;
     });
-    return run.catch((e) => {
-      throw wrap(e);
+    if (!remote) {
+      return run.catch((e) => {
+        throw wrap(e);
+      });
+    }
+    // Hashed on the worker in write order, each piece once the backend has its copy.
+    const hashed = run.then(() => this.#hasher.send(data, owned));
+    const previous = this.#hashing;
+    this.#hashing = hashed.catch((e) => {
+      this.#failure ??= e;
     });
+    // A lent piece is not the caller's any more: it need not wait for its own hash, only for
+    // the one before (one piece hashed while the next is read and cut, and no more).
+    return Promise.all([run, owned ? previous : hashed]).then(
+      () => {},
+      (e) => {
+        throw wrap(e);
+      },
+    );
   }
 
   close(): Promise<B3Digest> {
@@ -62,16 +94,26 @@ export abstract class BaseBlobWriter implements BlobWriter {
     this.#result = Promise.reject(new BlobServiceError("invalid-request", "writer was aborted"));
     this.#result.catch(() => {});
     await this.#chain;
+    await this.#hashing;
+    this.#hasher.drop();
     await this.discard();
   }
 
   async #finish(): Promise<B3Digest> {
     await this.#chain;
-    if (this.#failure !== undefined) {
+    await this.#hashing;
+    let digest: B3Digest | undefined;
+    if (this.#failure === undefined) {
+      digest = await this.#hasher.digest().catch((e: unknown) => {
+        this.#failure = e;
+        return undefined;
+      });
+    }
+    if (this.#failure !== undefined || digest === undefined) {
+      this.#hasher.drop();
       await this.discard().catch(() => {});
       throw wrap(this.#failure);
     }
-    const digest = this.#hasher.digest();
     if (this.#expected && !digestEquals(digest, this.#expected)) {
       await this.discard().catch(() => {});
       throw new BlobServiceError(

@@ -11,6 +11,7 @@
  */
 import { closeSync, lstatSync, openSync, readSync, type Stats } from "node:fs";
 import { open, readdir, readlink } from "node:fs/promises";
+import { pieceBuffer } from "../blob/hash-pool.ts";
 import { type BlobService, putBlob } from "../blob/types.ts";
 import type { DirectoryPutter, DirectoryService } from "../directory/types.ts";
 import { Directory, type SizeFormula } from "../model/directory.ts";
@@ -188,12 +189,12 @@ class Ingest {
           // (+1 byte to notice growth), handed over piece by piece instead of copied: one
           // allocation, where a buffer per read made the GC run for each few of them. Two
           // reads run ahead (filling fresh memory is page faults: spread them over two
-          // threads). Other writers get buffers used in turn.
+          // threads). Other writers are handed buffers from `pieceBuffer`: a blob writer hashes
+          // them on its hash worker (hash-pool.ts) and they come back there to be read into again.
           const fresh = writer.acceptsTransfer === true;
           const whole =
             fresh && st.size < WHOLE_MAX ? Buffer.allocUnsafeSlow(st.size + 1) : undefined;
           const ahead = fresh ? 2 : 1;
-          const spare: Buffer[] = [];
           let offset = 0;
           const queue: { buf: Buffer; n: Promise<number> }[] = [];
           const fill = () => {
@@ -205,7 +206,7 @@ class Ingest {
                   )
                 : fresh
                   ? Buffer.allocUnsafeSlow(PIECE)
-                  : (spare.pop() ?? Buffer.allocUnsafeSlow(PIECE));
+                  : pieceBuffer(PIECE);
               const n = read(buf, offset);
               n.catch(() => {}); // awaited below; this only keeps an abandoned read quiet
               queue.push({ buf, n });
@@ -220,8 +221,7 @@ class Ingest {
             fill();
             const piece = current.buf.subarray(0, n);
             scan?.scan(piece);
-            await writer.write(piece, { transfer: fresh });
-            if (!fresh) spare.push(current.buf);
+            await writer.write(piece, { transfer: true });
             size += n;
             if (n < PIECE) {
               // A short read is normally the end. If the file is not done yet (network file
