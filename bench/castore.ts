@@ -10,6 +10,11 @@
  * does, without the kernel's page faults, file creation and writes, which vary most between
  * runs on a shared VM), throughput, peak RSS, and ratios of the medians.
  *
+ * The row "of which mkdir of the shard dirs" is a floor, not an import: the time to create the
+ * chunk shard directories (`chunks/b3/<first two digest bytes, hex>/`) that the Tvix layout needs
+ * for this tree in a fresh store, and nothing else. With many small files it is most of the
+ * objectstore import, and on some machines more than all of nix-store --add.
+ *
  * Backends: `memory://` (blobs and directories in memory) and `objectstore+file://` blobs with
  * `sqlite://` directories (what a local persistent store uses). Each measurement runs in a fresh
  * Node process (clean heap, its own peak RSS); the reported number is the median of --runs runs
@@ -172,6 +177,35 @@ async function runChild(kind: string, tree: string, work: string): Promise<void>
       h.digest();
     }
     ms = performance.now() - t0;
+  } else if (kind === "shards") {
+    // The floor of the Tvix objectstore layout (castore-store.md §3.3): every chunk lives in a
+    // directory named by its digest's first two bytes, so a fresh store must first create one
+    // directory per distinct prefix, all in one parent (whose lock makes them one at a time).
+    // Timed: only those mkdirs, on the same filesystem as the imports.
+    const prefixes = new Set<string>();
+    const add = (chunk: Uint8Array) =>
+      prefixes.add(castore.digestToHex(castore.blake3(chunk)).slice(0, 4));
+    const walk = (p: string) => {
+      const st = fs.lstatSync(p);
+      if (st.isDirectory()) for (const n of fs.readdirSync(p)) walk(join(p, n));
+      else if (st.size > 0) {
+        const chunker = new castore.StreamChunker();
+        const fd = fs.openSync(p, "r");
+        const buf = Buffer.allocUnsafe(1 << 22);
+        for (let n: number; (n = fs.readSync(fd, buf)) > 0; ) {
+          for (const c of chunker.push(buf.subarray(0, n))) add(c);
+        }
+        fs.closeSync(fd);
+        for (const c of chunker.finish()) add(c);
+      }
+    };
+    walk(tree);
+    const parent = join(work, "chunks", "b3");
+    fs.mkdirSync(parent, { recursive: true });
+    cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    for (const prefix of prefixes) fs.mkdirSync(join(parent, prefix));
+    ms = performance.now() - t0;
   } else {
     const [blobs, dirs] =
       kind === "memory"
@@ -227,9 +261,16 @@ export async function run(argv: string[] = process.argv.slice(2)): Promise<void>
       ["blake3", "BLAKE3 limit (1 core, in memory)"],
       ["memory", "tvix-ts memory://"],
       ["objectstore", "tvix-ts objectstore+file + sqlite"],
+      ["shards", "  of which mkdir of the shard dirs"],
       ...(nixStore ? [["nix-store", "nix-store --add (Nix 2.8)"] as const] : []),
     ] as const
-  ).filter(([k]) => k === "blake3" || kindSet.size === 0 || kindSet.has(k));
+  ).filter(
+    ([k]) =>
+      k === "blake3" ||
+      kindSet.size === 0 ||
+      kindSet.has(k) ||
+      (k === "shards" && kindSet.has("objectstore")),
+  );
   console.log(`runs: ${runs} (median), warm page cache${nixStore ? "" : "; nix-store not found"}`);
   // Outputs of an earlier run are moved aside and deleted after measuring (deleting slows file
   // creation for the next minutes); --keep leaves this run's until the next run.
