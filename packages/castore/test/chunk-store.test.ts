@@ -15,6 +15,7 @@ import { BIG, HAS_DIGEST, storeBatch } from "../src/blob/chunk-store-worker.ts";
 import { workerEnv } from "../src/blob/worker-env.ts";
 import { blake3, blobServiceFromUrl, digestToHex, digestToString, readAll } from "../src/index.ts";
 import {
+  encodeChunkFileSync,
   encodeChunkSync,
   looksIncompressible,
   rawZstdFrame,
@@ -67,6 +68,19 @@ describe("chunk encoding", () => {
       assert.deepEqual(new Uint8Array(zstdDecompressSync(frame)), data);
     }
     assert.ok(joined(encodeChunkSync(text(20_000))).length < 20_000, "text is compressed");
+  });
+
+  it("a chunk file that fits in one 4 KiB block is a Raw frame; larger ones are judged", () => {
+    for (const data of [text(1), text(200), new Uint8Array(4084), new Uint8Array(0)]) {
+      const frame = joined(encodeChunkFileSync(data));
+      assert.equal(frame.length, data.length + 12);
+      assert.ok(frameShape(frame)?.blocks.every((b) => b.type === 0));
+      assert.deepEqual(new Uint8Array(zstdDecompressSync(frame)), data);
+    }
+    const larger = text(300); // 6,000 bytes of text: compressed
+    const frame = joined(encodeChunkFileSync(larger));
+    assert.ok(frame.length < larger.length);
+    assert.deepEqual(new Uint8Array(zstdDecompressSync(frame)), larger);
   });
 });
 

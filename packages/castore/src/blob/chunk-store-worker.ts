@@ -11,7 +11,7 @@
 import { parentPort } from "node:worker_threads";
 import { blake3Bytes } from "../model/blake3.ts";
 import { FileObjectWriter } from "../objectstore/file.ts";
-import { encodeChunkSync } from "../objectstore/zstd-chunk.ts";
+import { encodeChunkFileSync } from "../objectstore/zstd-chunk.ts";
 
 /** `StoreBatch.flags` bits. */
 export const HAS_DIGEST = 1;
@@ -81,7 +81,7 @@ export function storeBatch(batch: StoreBatch): StoreBatchReply {
       const digest =
         flags & HAS_DIGEST ? batch.digests.subarray(32 * i, 32 * i + 32) : blake3Bytes(data);
       const hex = Buffer.from(digest.buffer, digest.byteOffset, 32).toString("hex");
-      if (writer.needsChunk(hex)) writer.putChunk(hex, encodeChunkSync(data));
+      if (writer.needsChunk(hex)) writer.putChunk(hex, encodeChunkFileSync(data));
       digests.set(digest, 32 * i);
     } catch (e) {
       failed.push([i, (e as Error).message]);

@@ -114,3 +114,18 @@ export function encodeChunkSync(data: Uint8Array): Uint8Array[] {
   if (looksIncompressible(data)) return rawZstdFrame(data);
   return [compress(data)];
 }
+
+/**
+ * Chunks of at most this many bytes fit, as a Raw-block frame (12 bytes of headers), in one
+ * 4 KiB filesystem block, as small as their file can be: compressing them saves no space.
+ */
+const ONE_BLOCK = 4096 - 12;
+
+/**
+ * `encodeChunkSync` for a chunk stored as its own file: one that fits in one filesystem block
+ * either way is framed as it is, without judging or compressing it (an import of small files
+ * stores a chunk per file).
+ */
+export function encodeChunkFileSync(data: Uint8Array): Uint8Array[] {
+  return data.length <= ONE_BLOCK ? rawZstdFrame(data) : encodeChunkSync(data);
+}
