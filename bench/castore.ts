@@ -204,7 +204,9 @@ async function runChild(kind: string, tree: string, work: string): Promise<void>
         const chunker = new castore.StreamChunker();
         const fd = fs.openSync(p, "r");
         const buf = Buffer.allocUnsafe(1 << 22);
-        for (let n: number; (n = fs.readSync(fd, buf)) > 0; ) {
+        for (;;) {
+          const n = fs.readSync(fd, buf);
+          if (n === 0) break;
           for (const c of chunker.push(buf.subarray(0, n))) add(c);
         }
         fs.closeSync(fd);
