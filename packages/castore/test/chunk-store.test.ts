@@ -182,6 +182,7 @@ describe("chunk-store batches", () => {
       });
       assert.deepEqual(reply.failed, []);
       assert.deepEqual([...reply.ids], [7, 8, 9]);
+      assert.equal(reply.packed, packed.buffer, "the packed buffer goes back for reuse");
       [a, b, c].forEach((data, i) => {
         const hex = digestToHex(reply.digests.subarray(32 * i, 32 * i + 32));
         assert.equal(hex, digestToHex(blake3(data)));

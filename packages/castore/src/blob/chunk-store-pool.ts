@@ -53,6 +53,7 @@ class ChunkStoreWorker {
     const w = new Worker(new URL("./chunk-store-worker.ts", import.meta.url), { env: workerEnv() });
     w.on("message", (reply: StoreBatchReply) => {
       for (const b of reply.spares) giveBack(b);
+      if (reply.packed) givePackedBack(reply.packed);
       const failed = new Map(reply.failed);
       const { ids, digests } = reply;
       for (let i = 0; i < ids.length; i++) {
@@ -138,7 +139,7 @@ function batchMessage(
   const digests = new Uint8Array(32 * n);
   // Small chunks share one buffer (moving a buffer costs more than copying a small one).
   const packed = new Uint8Array(
-    packedBytes > 0 ? Buffer.allocUnsafeSlow(packedBytes).buffer : new ArrayBuffer(0),
+    packedBytes > 0 ? packedBuffer(packedBytes) : new ArrayBuffer(0),
     0,
     packedBytes,
   );
@@ -182,6 +183,30 @@ function owned(data: Uint8Array, recycle: boolean): ArrayBuffer {
     return data.buffer as ArrayBuffer;
   }
   throw new Error("chunk data must be all of its buffer");
+}
+
+/**
+ * Batches' `packed` buffers given back by the workers: an import of small files sends a few
+ * hundred KiB of them per batch, and fresh ones cost page faults (and unmapping) every time.
+ */
+const packedSpares: ArrayBuffer[] = [];
+
+function givePackedBack(b: ArrayBuffer): void {
+  if (packedSpares.length < 8) packedSpares.push(b);
+}
+
+/** Memory for at least `bytes` of packed chunks: a given-back buffer if one is large enough. */
+function packedBuffer(bytes: number): ArrayBuffer {
+  for (let i = packedSpares.length - 1; i >= 0; i--) {
+    if (packedSpares[i]!.byteLength >= bytes) {
+      const b = packedSpares[i]!;
+      packedSpares[i] = packedSpares[packedSpares.length - 1]!;
+      packedSpares.pop();
+      return b;
+    }
+  }
+  // Rounded up to a power of two (at least 64 KiB), so that later batches fit in it.
+  return Buffer.allocUnsafeSlow(Math.max(65536, 2 ** Math.ceil(Math.log2(bytes)))).buffer;
 }
 
 /** Chunk buffers given back by the workers, for `chunkBuffer` to hand out again. */

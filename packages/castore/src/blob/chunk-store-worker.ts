@@ -44,6 +44,8 @@ export interface StoreBatchReply {
   readonly failed: readonly (readonly [number, string])[];
   /** Buffers of RECYCLE chunks given back. */
   readonly spares: ArrayBuffer[];
+  /** The batch's `packed` buffer, given back to carry a later batch. */
+  readonly packed?: ArrayBuffer;
 }
 
 const writers = new Map<string, FileObjectWriter>();
@@ -87,7 +89,10 @@ export function storeBatch(batch: StoreBatch): StoreBatchReply {
       failed.push([i, (e as Error).message]);
     }
   }
-  return { ids: batch.ids, digests, failed, spares };
+  const packed = batch.packed.buffer;
+  return packed instanceof ArrayBuffer && packed.byteLength > 0
+    ? { ids: batch.ids, digests, failed, spares, packed }
+    : { ids: batch.ids, digests, failed, spares };
 }
 
 // Requests come in batches (all that were made in one turn of the sender's event loop), and
@@ -95,9 +100,13 @@ export function storeBatch(batch: StoreBatch): StoreBatchReply {
 parentPort?.on("message", (batch: StoreBatch) => {
   const reply = storeBatch(batch);
   try {
-    parentPort!.postMessage(reply, [reply.digests.buffer as ArrayBuffer, ...reply.spares]);
+    parentPort!.postMessage(reply, [
+      reply.digests.buffer as ArrayBuffer,
+      ...reply.spares,
+      ...(reply.packed ? [reply.packed] : []),
+    ]);
   } catch {
     // A buffer that cannot move back (given twice, say): answer without giving any back.
-    parentPort!.postMessage({ ...reply, spares: [] });
+    parentPort!.postMessage({ ...reply, spares: [], packed: undefined });
   }
 });
