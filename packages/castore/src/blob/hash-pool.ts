@@ -4,8 +4,8 @@
  * main thread while other threads hash and write the chunks: the whole-blob hash (~0.25 s/GiB)
  * was a fifth of that critical path. A piece the caller hands over (`transfer`) to a writer that
  * copies what it keeps is lent to the hash worker once the writer has stored it: moved, not
- * copied (a copy out of shared memory costs about as much as the hash here), and given back
- * into `pieceBuffer`'s spares for the caller's next read. `BlobDigester` sends a blob there when
+ * copied, and given back into `pieceBuffer`'s spares for the caller's next read. (Reading into
+ * shared memory instead made the chunker's copy of each piece cost about what the hash saved.) `BlobDigester` sends a blob there when
  * its first piece is such a piece of at least 1 MiB; everything else is hashed where it is.
  */
 import { Worker } from "node:worker_threads";

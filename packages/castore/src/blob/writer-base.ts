@@ -10,7 +10,7 @@ import type { BlobWriter, OpenWriteOptions, WriteOptions } from "./types.ts";
 
 export abstract class BaseBlobWriter implements BlobWriter {
   readonly #expected: B3Digest | undefined;
-  /** Hashes here, or large pieces in shared memory on the hash worker (hash-pool.ts). */
+  /** Hashes here, or on the hash worker for a blob handed over in large pieces (hash-pool.ts). */
   readonly #hasher = new BlobDigester();
   /**
    * The hash worker's answer to the last piece sent to it: it answers in order, so once this
