@@ -1,7 +1,8 @@
 /** NAR rendering, layout (size, listing, ranges) and ingestion (castore-store.md §11, §16.3). */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,7 +15,7 @@ import {
   ingestPath,
   type Node,
 } from "@tvix-ts/castore";
-import { listNar, serializeListing } from "@tvix-ts/nix-compat";
+import { listNar, type NarNodeInput, serializeListing, writeNar } from "@tvix-ts/nix-compat";
 import { oracleSkip } from "../../../test-support/index.ts";
 import {
   calculateNar,
@@ -120,6 +121,74 @@ describe("NAR rendering", () => {
     await assert.rejects(collect(renderNar(missing, blobs, dirs)), isCode("blob-not-found"));
     const noDir = { type: "directory", digest: fx.DUMMY_DIGEST, size: 0 } as const;
     await assert.rejects(collect(renderNar(noDir, blobs, dirs)), isCode("directory-not-found"));
+  });
+});
+
+/** The NAR input of a directory tree of regular files, read from disk (names sorted). */
+function fsInput(path: string): NarNodeInput {
+  if (!statSync(path).isDirectory()) {
+    return { type: "regular", executable: false, contents: new Uint8Array(readFileSync(path)) };
+  }
+  const names = readdirSync(path).sort();
+  return {
+    type: "directory",
+    entries: names.map((n) => ({ name: Buffer.from(n), node: () => fsInput(join(path, n)) })),
+  };
+}
+
+describe("NAR rendering reads small files ahead", () => {
+  it("renders many small files exactly, with a bounded number of reads in flight", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "store-prefetch-"));
+    try {
+      for (const sub of ["a", "b", "c"]) {
+        await mkdir(join(dir, sub));
+        for (let i = 0; i < 200; i++) {
+          await writeFile(join(dir, sub, `f${i}`), randomBytes((i * 37) % 5000));
+        }
+      }
+      // Large files between the small ones are streamed when reached, not read ahead.
+      await writeFile(join(dir, "b", "f100"), randomBytes(1_500_000));
+      await writeFile(join(dir, "b0"), randomBytes(2_000_000));
+      const blobs = blobServiceFromUrl("memory://");
+      const dirs = directoryServiceFromUrl("memory://");
+      const node = await ingestPath(blobs, dirs, dir);
+      let inFlight = 0;
+      let most = 0;
+      const slow: BlobService = {
+        has: (d) => blobs.has(d),
+        stat: (d, o) => blobs.stat(d, o),
+        openWrite: (o) => blobs.openWrite(o),
+        close: () => blobs.close(),
+        openRead: async (d) => {
+          inFlight++;
+          most = Math.max(most, inFlight);
+          await new Promise((r) => setTimeout(r, 1));
+          try {
+            return await blobs.openRead(d);
+          } finally {
+            inFlight--;
+          }
+        },
+      };
+      const got = await collect(renderNar(node, slow, dirs));
+      const want = await collect(writeNar(fsInput(dir)));
+      assert.equal(sha(got), sha(want));
+      assert.ok(most > 1, `reads ran one at a time (${most})`);
+      assert.ok(most <= 257, `${most} reads in flight`);
+      assert.equal(inFlight, 0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a missing small blob among others is reported at its path", async () => {
+    const { blobs, dirs } = await services();
+    const node = await ingestPath(blobs, dirs, join(import.meta.dirname, "support"));
+    const empty = blobServiceFromUrl("memory://");
+    await assert.rejects(
+      collect(renderNar(node, empty, dirs)),
+      (e) => e instanceof NarRenderError && e.code === "blob-not-found" && /\(at /.test(e.message),
+    );
   });
 });
 

@@ -1,7 +1,8 @@
 /**
  * castore -> NAR (castore-store.md §11.2): the tree of a root node rendered through
  * nix-compat's NAR writer, so the bytes are exactly `nix-store --dump`'s. Directories come from
- * one `getRecursive`; file contents stream from the BlobService as the writer reaches them.
+ * one `getRecursive`; small files are read ahead of the writer (prefetch.ts), larger ones
+ * stream from the BlobService as the writer reaches them.
  *
  * A file node's size is authoritative: a blob that is shorter or longer is a `size-mismatch`
  * error (the stream ends, truncated). A missing blob or directory is `*-not-found`.
@@ -13,12 +14,14 @@ import { NarError, type NarNodeInput, writeNar } from "@tvix-ts/nix-compat";
 import { NarRenderError } from "../errors.ts";
 import type { NarCalculation, NarCalculationService } from "../pathinfo/types.ts";
 import { DirectoryMap, showPath } from "./directories.ts";
+import { BlobPrefetcher } from "./prefetch.ts";
 
 function input(
   node: Node,
   path: Uint8Array[],
   blobs: BlobService,
   dirs: DirectoryMap,
+  ahead: BlobPrefetcher,
 ): NarNodeInput {
   switch (node.type) {
     case "symlink":
@@ -29,6 +32,23 @@ function input(
         executable: node.executable,
         size: node.size,
         contents: async () => {
+          const read = ahead.take(node);
+          if (read !== undefined) {
+            const bytes = await read.catch((e) => {
+              throw new NarRenderError(
+                "backend",
+                `reading blob ${digestToString(node.digest)} failed: ${(e as Error).message}`,
+                { cause: e },
+              );
+            });
+            if (!bytes) {
+              throw new NarRenderError(
+                "blob-not-found",
+                `blob ${digestToString(node.digest)} (at ${showPath(path)}) not found`,
+              );
+            }
+            return [bytes];
+          }
           const r = await blobs.openRead(node.digest).catch((e) => {
             throw new NarRenderError(
               "backend",
@@ -51,7 +71,7 @@ function input(
         type: "directory",
         entries: d.entries().map((e) => ({
           name: e.name,
-          node: () => input(e.node, [...path, e.name], blobs, dirs),
+          node: () => input(e.node, [...path, e.name], blobs, dirs, ahead),
         })),
       };
     }
@@ -89,7 +109,8 @@ export async function* renderNar(
 ): AsyncGenerator<Uint8Array> {
   const map = await DirectoryMap.load(dirs, root);
   try {
-    yield* writeNar(input(root, [], blobs, map), { reuseBuffers: opts.reuseBuffers });
+    const ahead = new BlobPrefetcher(blobs, root, map);
+    yield* writeNar(input(root, [], blobs, map, ahead), { reuseBuffers: opts.reuseBuffers });
   } catch (e) {
     throw mapError(e);
   }
