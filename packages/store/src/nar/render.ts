@@ -32,36 +32,26 @@ function input(
         executable: node.executable,
         size: node.size,
         contents: async () => {
-          const read = ahead.take(node);
-          if (read !== undefined) {
-            const bytes = await read.catch((e) => {
-              throw new NarRenderError(
-                "backend",
-                `reading blob ${digestToString(node.digest)} failed: ${(e as Error).message}`,
-                { cause: e },
-              );
-            });
-            if (!bytes) {
-              throw new NarRenderError(
-                "blob-not-found",
-                `blob ${digestToString(node.digest)} (at ${showPath(path)}) not found`,
-              );
-            }
-            return [bytes];
-          }
-          const r = await blobs.openRead(node.digest).catch((e) => {
+          const failed = (e: unknown): never => {
             throw new NarRenderError(
               "backend",
               `reading blob ${digestToString(node.digest)} failed: ${(e as Error).message}`,
               { cause: e },
             );
-          });
-          if (!r) {
-            throw new NarRenderError(
+          };
+          const missing = () =>
+            new NarRenderError(
               "blob-not-found",
               `blob ${digestToString(node.digest)} (at ${showPath(path)}) not found`,
             );
+          const read = ahead.take(node);
+          if (read !== undefined) {
+            const bytes = await read.catch(failed);
+            if (!bytes) throw missing();
+            return [bytes];
           }
+          const r = await blobs.openRead(node.digest).catch(failed);
+          if (!r) throw missing();
           return closing(r);
         },
       };
