@@ -3,14 +3,17 @@
  * path — ingest into castore, compute the NAR hash (where the PathInfoService says), derive the
  * store path from `fixed:r:sha256:<nar hash>` (no references), record the PathInfo.
  */
+import { createHash } from "node:crypto";
+import { lstat } from "node:fs/promises";
 import { basename } from "node:path";
-import { ingestPath } from "@tvix-ts/castore";
+import { ingestPath, type Node } from "@tvix-ts/castore";
 import {
   ContentAddress,
   makeSourcePath,
   NixHash,
   StorePathError,
   validateName,
+  writeNarSync,
 } from "@tvix-ts/nix-compat";
 import { StoreError } from "./errors.ts";
 import { PathInfo } from "./path-info/path-info.ts";
@@ -31,14 +34,73 @@ export function pathToName(path: string): string {
   return name;
 }
 
+/**
+ * The NAR hash of one regular file, computed from its bytes as they are imported: the NAR is
+ * the file's framing (which holds its size and executable bit, known from `lstat` before the
+ * first byte), the bytes, padding and the closing token.
+ */
+class FileNarHash {
+  readonly #h = createHash("sha256");
+  readonly #size: number;
+  readonly #executable: boolean;
+  /** The NAR of an empty file of the same kind: this file's NAR but for size and bytes. */
+  readonly #empty: Uint8Array;
+  #seen = 0;
+
+  constructor(size: number, executable: boolean) {
+    this.#size = size;
+    this.#executable = executable;
+    this.#empty = writeNarSync({ type: "regular", executable, contents: new Uint8Array(0) });
+    // It ends with the contents' size (8 bytes, here zero) and ")" (16 bytes).
+    const size8 = new Uint8Array(8);
+    new DataView(size8.buffer).setBigUint64(0, BigInt(size), true);
+    this.#h.update(this.#empty.subarray(0, this.#empty.length - 24));
+    this.#h.update(size8);
+  }
+
+  update(bytes: Uint8Array): void {
+    this.#h.update(bytes);
+    this.#seen += bytes.length;
+  }
+
+  /** The NAR's size and sha256, if `node` is the file this hash was set up for. */
+  finish(node: Node): { narSize: number; narSha256: Uint8Array } | undefined {
+    if (
+      node.type !== "file" ||
+      node.size !== this.#size ||
+      node.executable !== this.#executable ||
+      this.#seen !== this.#size
+    ) {
+      return undefined;
+    }
+    const pad = (8 - (this.#size % 8)) % 8;
+    this.#h.update(new Uint8Array(pad));
+    this.#h.update(this.#empty.subarray(this.#empty.length - 16));
+    return {
+      narSize: this.#empty.length + this.#size + pad,
+      narSha256: new Uint8Array(this.#h.digest()),
+    };
+  }
+}
+
 export async function importPath(
   services: StoreServices,
   path: string,
   opts: { name?: string } = {},
 ): Promise<PathInfo> {
   const name = opts.name ?? pathToName(path);
-  const node = await ingestPath(services.blobService, services.directoryService, path);
-  const { narSize, narSha256 } = await narCalculator(services).calculateNar(node);
+  // A single regular file has its NAR hashed as it is read (a tree's is rendered from
+  // castore afterwards, as Tvix does: its files are read concurrently, out of NAR order).
+  const st = await lstat(path).catch(() => undefined);
+  const single = st?.isFile() ? new FileNarHash(st.size, (st.mode & 0o100) !== 0) : undefined;
+  const node = await ingestPath(
+    services.blobService,
+    services.directoryService,
+    path,
+    single ? { onFileBytes: (b) => single.update(b) } : {},
+  );
+  const { narSize, narSha256 } =
+    single?.finish(node) ?? (await narCalculator(services).calculateNar(node));
   const info = new PathInfo({
     storePath: makeSourcePath(name, narSha256),
     node,

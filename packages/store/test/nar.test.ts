@@ -254,7 +254,77 @@ describe("NAR ingestion", () => {
   });
 });
 
+describe("importing a single file", () => {
+  it("hashes its NAR while reading it, as rendering it from castore would", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "store-import-file-"));
+    try {
+      for (const size of [0, 1, 7, 8, 13, 65_535, 70_000, 1_500_000, 9_000_001]) {
+        for (const executable of [false, true]) {
+          const file = join(dir, `f${size}${executable ? "x" : ""}`);
+          await writeFile(file, randomBytes(size));
+          await chmod(file, executable ? 0o755 : 0o644);
+          const blobs = blobServiceFromUrl("memory://");
+          const dirs = directoryServiceFromUrl("memory://");
+          // Nothing is read back: the NAR is hashed in the import's own pass.
+          const writeOnly: BlobService = {
+            has: (d) => blobs.has(d),
+            stat: (d, o) => blobs.stat(d, o),
+            openWrite: (o) => blobs.openWrite(o),
+            close: () => blobs.close(),
+            openRead: () => Promise.reject(new Error("read back during the import")),
+          };
+          const info = await importPath(
+            {
+              blobService: writeOnly,
+              directoryService: dirs,
+              pathInfoService: new MemoryPathInfoService(),
+            },
+            file,
+          );
+          const rendered = await calculateNar(info.node, blobs, dirs);
+          const nar = await collect(renderNar(info.node, blobs, dirs));
+          assert.equal(info.narSize, rendered.narSize, `${size} ${executable}`);
+          assert.equal(info.narSize, nar.length);
+          assert.deepEqual(info.narSha256, rendered.narSha256, `${size} ${executable}`);
+          assert.equal(info.node.type === "file" && info.node.executable, executable);
+        }
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("NAR against Nix (nix-store --dump / --add)", oracleSkip(), () => {
+  it("names single files as nix-store --add", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "store-add-file-"));
+    try {
+      for (const [name, size, mode] of [
+        ["empty", 0, 0o644],
+        ["odd", 13, 0o755],
+        ["big", 5_000_003, 0o644],
+      ] as const) {
+        const file = join(dir, name);
+        await writeFile(file, randomBytes(size));
+        await chmod(file, mode);
+        const info = await importPath(
+          {
+            blobService: blobServiceFromUrl("memory://"),
+            directoryService: directoryServiceFromUrl("memory://"),
+            pathInfoService: new MemoryPathInfoService(),
+          },
+          file,
+        );
+        const expected = spawnSync("nix-store", ["--store", join(dir, "nix"), "--add", file], {
+          encoding: "utf8",
+        }).stdout.trim();
+        assert.equal(info.storePath.toAbsolutePath(), expected, name);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it("renders imported trees exactly as nix-store --dump, and names them as nix-store --add", async () => {
     const dir = await mkdtemp(join(tmpdir(), "store-nar-"));
     try {

@@ -28,6 +28,13 @@ export interface IngestOptions {
   readonly sizeFormula?: SizeFormula;
   /** Scans file contents and symlink targets for these references. */
   readonly referenceScanner?: ReferenceScanner;
+  /**
+   * Sees the bytes of every regular file as they are stored, piece by piece, in order within
+   * a file (files are read concurrently, so pieces of different files interleave: meant for
+   * importing a single file, e.g. to hash its NAR in the same pass). The bytes may be reused
+   * once it returns.
+   */
+  readonly onFileBytes?: (bytes: Uint8Array) => void;
 }
 
 /** Read size for large files; smaller files are read in one go. */
@@ -64,6 +71,7 @@ class Ingest {
   readonly #directories: DirectoryService;
   readonly #formula: SizeFormula;
   readonly #scanner: ReferenceScanner | undefined;
+  readonly #onBytes: ((bytes: Uint8Array) => void) | undefined;
   readonly #io: Limiter;
   /** Small files being stored (see SMALL_IN_FLIGHT). */
   readonly #small: Limiter;
@@ -74,6 +82,7 @@ class Ingest {
     this.#directories = directories;
     this.#formula = options.sizeFormula ?? "tvix";
     this.#scanner = options.referenceScanner;
+    this.#onBytes = options.onFileBytes;
     this.#io = new Limiter(options.concurrency ?? 32);
     this.#small = new Limiter(Math.max(SMALL_IN_FLIGHT, options.concurrency ?? 0));
   }
@@ -181,6 +190,7 @@ class Ingest {
           }
           const data = buf.subarray(0, Math.min(size, st.size));
           scan?.scan(data);
+          this.#onBytes?.(data);
           if (data.length > 0) await writer.write(data, { transfer: true });
         } else {
           // Large file: 4 MiB reads at explicit offsets, the next ones already running on the
@@ -221,6 +231,7 @@ class Ingest {
             fill();
             const piece = current.buf.subarray(0, n);
             scan?.scan(piece);
+            this.#onBytes?.(piece);
             await writer.write(piece, { transfer: true });
             size += n;
             if (n < PIECE) {
@@ -289,6 +300,7 @@ class Ingest {
     }
     const contents = data.subarray(0, size);
     this.#scanner?.scanBytes(contents);
+    this.#onBytes?.(contents);
     try {
       const digest = await putBlob(this.#blobs, contents, { transfer: true });
       return { type: "file", digest, size, executable: (st.mode & 0o100) !== 0 };
