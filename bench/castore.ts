@@ -4,6 +4,7 @@
  * same bytes in memory).
  *
  *   node bench/castore.ts [--size 1G] [--runs 3] [--trees single,small] [--kinds memory,…] [--keep]
+ *                         [--fresh-fs]
  *
  * Columns: wall-clock median, CPU time (user + system, all threads; the machine may be shared,
  * and CPU time is the steadier number then) and its user-mode part (what the program itself
@@ -120,12 +121,39 @@ const workRoot = join(dataDir, "castore-work");
 let workRuns = 0;
 
 /**
+ * `--fresh-fs`: every run writes into a newly made ext4 on a RAM-backed loop device instead,
+ * so that no run inherits the state (recently deleted inodes, pending discards, fragmentation)
+ * that earlier runs, or anyone else, left on the machine's disk; results then move by a few
+ * percent instead of tens. Needs root, `mkfs.ext4` and room in /dev/shm (three times the
+ * largest tree). Measures ext4's code paths, not the disk's latency.
+ */
+let freshFs: { readonly image: string; readonly mount: string; readonly bytes: number } | undefined;
+
+function remakeFreshFs(): string {
+  const f = freshFs!;
+  spawnSync("umount", [f.mount]);
+  fs.rmSync(f.image, { force: true });
+  fs.writeFileSync(f.image, "");
+  fs.truncateSync(f.image, f.bytes);
+  const run = (cmd: string, args: string[]) => {
+    const r = spawnSync(cmd, args, { encoding: "utf8" });
+    if (r.status !== 0) {
+      throw new Error(`--fresh-fs: ${cmd} ${args.join(" ")} failed: ${r.stderr || r.error}`);
+    }
+  };
+  run("mkfs.ext4", ["-q", "-F", f.image]);
+  fs.mkdirSync(f.mount, { recursive: true });
+  run("mount", ["-o", "loop", f.image, f.mount]);
+  return join(f.mount, "w");
+}
+
+/**
  * Runs one measurement in a fresh process. Dirty pages of earlier runs are written back first
  * (`sync`, not timed): kept outputs would otherwise be written back during later runs, or
  * throttle their writers.
  */
 function child(kind: string, tree: string): Measurement {
-  const work = join(workRoot, String(workRuns++));
+  const work = freshFs ? remakeFreshFs() : join(workRoot, String(workRuns++));
   fs.mkdirSync(work, { recursive: true });
   spawnSync("sync");
   {
@@ -295,9 +323,25 @@ export async function run(argv: string[] = process.argv.slice(2)): Promise<void>
   fs.rmSync(workRoot, { recursive: true, force: true });
   fs.mkdirSync(workRoot, { recursive: true });
   spawnSync("chattr", ["+T", workRoot]);
+  if (argv.includes("--fresh-fs")) {
+    if (process.getuid?.() !== 0) throw new Error("--fresh-fs needs root (mount, losetup)");
+    const largest = Math.max(...trees.map((t) => treeStats(t.path).bytes));
+    freshFs = {
+      image: "/dev/shm/tvix-bench-castore.img",
+      mount: join(dataDir, "castore-fresh-fs"),
+      bytes: 3 * largest + 512 * 2 ** 20,
+    };
+    console.log(
+      `each run on a fresh ext4 (${(freshFs.bytes / 2 ** 30).toFixed(1)} GiB in /dev/shm)`,
+    );
+  }
   try {
     await measure(trees, kinds, runs);
   } finally {
+    if (freshFs) {
+      spawnSync("umount", [freshFs.mount]);
+      fs.rmSync(freshFs.image, { force: true });
+    }
     if (!argv.includes("--keep")) fs.rmSync(workRoot, { recursive: true, force: true });
     fs.rmSync(earlier, { recursive: true, force: true });
   }
