@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { BlobDigester, movable, pieceBuffer } from "../src/blob/hash-pool.ts";
 import { handle } from "../src/blob/hash-worker.ts";
+import { SpareBuffers } from "../src/blob/spare-buffers.ts";
 import {
   BlobServiceError,
   blake3,
@@ -35,6 +36,37 @@ function pieces(data: Uint8Array, sizes: readonly number[]): Uint8Array[] {
   assert.equal(at, data.length);
   return out;
 }
+
+describe("SpareBuffers", () => {
+  it("hands out a kept buffer that fits, once, and keeps at most its limit", () => {
+    const spares = new SpareBuffers(2);
+    const [a, b, c] = [new ArrayBuffer(10), new ArrayBuffer(20), new ArrayBuffer(30)];
+    spares.give(a);
+    spares.give(b);
+    spares.give(c); // over the limit: dropped
+    spares.give(new ArrayBuffer(0)); // nothing to reuse
+    assert.equal(
+      spares.take((n) => n === 30),
+      undefined,
+    );
+    assert.equal(
+      spares.take((n) => n >= 15),
+      b,
+    );
+    assert.equal(
+      spares.take((n) => n >= 15),
+      undefined,
+    );
+    assert.equal(
+      spares.take(() => true),
+      a,
+    );
+    assert.equal(
+      spares.take(() => true),
+      undefined,
+    );
+  });
+});
 
 describe("BlobDigester", () => {
   it("hashes on the worker only when the first piece is lendable and large", async () => {

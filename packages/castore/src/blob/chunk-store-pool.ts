@@ -15,6 +15,7 @@ import {
   type StoreBatch,
   type StoreBatchReply,
 } from "./chunk-store-worker.ts";
+import { SpareBuffers } from "./spare-buffers.ts";
 import { workerEnv } from "./worker-env.ts";
 
 /** A chunk to store. */
@@ -52,8 +53,8 @@ class ChunkStoreWorker {
   constructor() {
     const w = new Worker(new URL("./chunk-store-worker.ts", import.meta.url), { env: workerEnv() });
     w.on("message", (reply: StoreBatchReply) => {
-      for (const b of reply.spares) giveBack(b);
-      if (reply.packed) givePackedBack(reply.packed);
+      for (const b of reply.spares) chunkSpares.give(b);
+      if (reply.packed) packedSpares.give(reply.packed);
       const failed = new Map(reply.failed);
       const { ids, digests } = reply;
       for (let i = 0; i < ids.length; i++) {
@@ -187,50 +188,29 @@ function owned(data: Uint8Array, recycle: boolean): ArrayBuffer {
 
 /**
  * Batches' `packed` buffers given back by the workers: an import of small files sends a few
- * hundred KiB of them per batch, and fresh ones cost page faults (and unmapping) every time.
+ * hundred KiB of them per batch.
  */
-const packedSpares: ArrayBuffer[] = [];
-
-function givePackedBack(b: ArrayBuffer): void {
-  if (packedSpares.length < 8) packedSpares.push(b);
-}
+const packedSpares = new SpareBuffers(8);
 
 /** Memory for at least `bytes` of packed chunks: a given-back buffer if one is large enough. */
 function packedBuffer(bytes: number): ArrayBuffer {
-  for (let i = packedSpares.length - 1; i >= 0; i--) {
-    if (packedSpares[i]!.byteLength >= bytes) {
-      const b = packedSpares[i]!;
-      packedSpares[i] = packedSpares[packedSpares.length - 1]!;
-      packedSpares.pop();
-      return b;
-    }
-  }
-  // Rounded up to a power of two (at least 64 KiB), so that later batches fit in it.
-  return Buffer.allocUnsafeSlow(Math.max(65536, 2 ** Math.ceil(Math.log2(bytes)))).buffer;
+  return (
+    packedSpares.take((n) => n >= bytes) ??
+    // Rounded up to a power of two (at least 64 KiB), so that later batches fit in it.
+    Buffer.allocUnsafeSlow(Math.max(65536, 2 ** Math.ceil(Math.log2(bytes)))).buffer
+  );
 }
 
 /** Chunk buffers given back by the workers, for `chunkBuffer` to hand out again. */
-const spares: ArrayBuffer[] = [];
-const MAX_SPARES = 64;
-
-function giveBack(b: ArrayBuffer): void {
-  if (spares.length < MAX_SPARES && b.byteLength > 0) spares.push(b);
-}
+const chunkSpares = new SpareBuffers(64);
 
 /**
  * A buffer for a chunk of `len` bytes, in memory of `capacity` bytes that `put` with `recycle`
  * may move to a worker and get back: reused memory when there is some, else fresh.
  */
 export function chunkBuffer(len: number, capacity: number): Uint8Array {
-  for (let i = spares.length - 1; i >= 0; i--) {
-    if (spares[i]!.byteLength === capacity) {
-      const b = spares[i]!;
-      spares[i] = spares[spares.length - 1]!;
-      spares.pop();
-      return new Uint8Array(b, 0, len);
-    }
-  }
-  return new Uint8Array(Buffer.allocUnsafeSlow(capacity).buffer, 0, len);
+  const b = chunkSpares.take((n) => n === capacity) ?? Buffer.allocUnsafeSlow(capacity).buffer;
+  return new Uint8Array(b, 0, len);
 }
 
 /**

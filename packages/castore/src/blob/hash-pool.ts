@@ -11,6 +11,7 @@
 import { Worker } from "node:worker_threads";
 import { type B3Digest, createDigester } from "../model/digest.ts";
 import type { HashReply, HashRequest } from "./hash-worker.ts";
+import { SpareBuffers } from "./spare-buffers.ts";
 import { workerEnv } from "./worker-env.ts";
 
 /** A first piece smaller than this is hashed here: a message round trip costs more. */
@@ -110,13 +111,11 @@ function hashWorker(): HashWorker | undefined {
   return shared;
 }
 
-/** Buffers given back by the hash worker (or by writers done with them), to read into again. */
-const spares: ArrayBuffer[] = [];
-const MAX_SPARES = 8;
+/** Pieces given back by the hash worker, to read into again (copies of 1 MiB and more too). */
+const pieceSpares = new SpareBuffers(8);
 
-/** Keeps `buffer` for `pieceBuffer` to hand out again. */
 function recycle(buffer: ArrayBuffer): void {
-  if (spares.length < MAX_SPARES && buffer.byteLength >= OFFLOAD_MIN) spares.push(buffer);
+  if (buffer.byteLength >= OFFLOAD_MIN) pieceSpares.give(buffer);
 }
 
 /**
@@ -125,15 +124,8 @@ function recycle(buffer: ArrayBuffer): void {
  * a new one. It is all of its ArrayBuffer, so it can be moved between threads.
  */
 export function pieceBuffer(size: number): Buffer {
-  for (let i = spares.length - 1; i >= 0; i--) {
-    if (spares[i]!.byteLength === size) {
-      const b = spares[i]!;
-      spares[i] = spares[spares.length - 1]!;
-      spares.pop();
-      return Buffer.from(b);
-    }
-  }
-  return Buffer.allocUnsafeSlow(size);
+  const b = pieceSpares.take((n) => n === size);
+  return b ? Buffer.from(b) : Buffer.allocUnsafeSlow(size);
 }
 
 /** Whether `data` is all of a (non-shared) ArrayBuffer, which can be moved to another thread. */

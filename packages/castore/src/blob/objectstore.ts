@@ -187,9 +187,7 @@ export class ObjectStoreBlobService implements BlobService {
       }
       return digest;
     }
-    const reply = await answer.catch((e: unknown) => {
-      throw new BlobServiceError("backend", `object store: ${(e as Error).message}`, { cause: e });
-    });
+    const reply = await backend(() => answer);
     if (reply.kind !== "ok")
       throw new BlobServiceError("backend", `object store: ${reply.message}`);
     return digest;
