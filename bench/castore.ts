@@ -82,18 +82,20 @@ function ensureSmall(files: number): string {
   return join(dir, "tree");
 }
 
+/** Calls `visit` for each file under `root` (names in order, depth first). */
+function eachFile(root: string, visit: (path: string, st: fs.Stats) => void): void {
+  const st = fs.lstatSync(root);
+  if (st.isDirectory()) for (const n of fs.readdirSync(root).sort()) eachFile(join(root, n), visit);
+  else visit(root, st);
+}
+
 function treeStats(root: string): { bytes: number; files: number } {
   let bytes = 0;
   let files = 0;
-  const walk = (p: string) => {
-    const st = fs.lstatSync(p);
-    if (st.isDirectory()) for (const n of fs.readdirSync(p)) walk(join(p, n));
-    else {
-      files++;
-      bytes += st.size;
-    }
-  };
-  walk(root);
+  eachFile(root, (_, st) => {
+    files++;
+    bytes += st.size;
+  });
   return { bytes, files };
 }
 
@@ -194,12 +196,7 @@ async function runChild(kind: string, tree: string, work: string): Promise<void>
   if (kind === "blake3") {
     // The limit: one core hashing the same bytes, already in memory.
     const files: Buffer[] = [];
-    const walk = (p: string) => {
-      const st = fs.lstatSync(p);
-      if (st.isDirectory()) for (const n of fs.readdirSync(p).sort()) walk(join(p, n));
-      else files.push(fs.readFileSync(p));
-    };
-    walk(tree);
+    eachFile(tree, (p) => files.push(fs.readFileSync(p)));
     cpu0 = process.cpuUsage();
     const t0 = performance.now();
     for (const f of files) {
@@ -225,23 +222,19 @@ async function runChild(kind: string, tree: string, work: string): Promise<void>
     const prefixes = new Set<string>();
     const add = (chunk: Uint8Array) =>
       prefixes.add(castore.digestToHex(castore.blake3(chunk)).slice(0, 4));
-    const walk = (p: string) => {
-      const st = fs.lstatSync(p);
-      if (st.isDirectory()) for (const n of fs.readdirSync(p)) walk(join(p, n));
-      else if (st.size > 0) {
-        const chunker = new castore.StreamChunker();
-        const fd = fs.openSync(p, "r");
-        const buf = Buffer.allocUnsafe(1 << 22);
-        for (;;) {
-          const n = fs.readSync(fd, buf);
-          if (n === 0) break;
-          for (const c of chunker.push(buf.subarray(0, n))) add(c);
-        }
-        fs.closeSync(fd);
-        for (const c of chunker.finish()) add(c);
+    const buf = Buffer.allocUnsafe(1 << 22);
+    eachFile(tree, (p, st) => {
+      if (st.size === 0) return;
+      const chunker = new castore.StreamChunker();
+      const fd = fs.openSync(p, "r");
+      for (;;) {
+        const n = fs.readSync(fd, buf);
+        if (n === 0) break;
+        for (const c of chunker.push(buf.subarray(0, n))) add(c);
       }
-    };
-    walk(tree);
+      fs.closeSync(fd);
+      for (const c of chunker.finish()) add(c);
+    });
     const parent = join(work, "chunks", "b3");
     fs.mkdirSync(parent, { recursive: true });
     cpu0 = process.cpuUsage();
