@@ -6,7 +6,7 @@
  * running — at most 256 files and 16 MiB ahead — and hands each one's bytes over when the
  * writer reaches it. Larger files are read as before, streamed when reached.
  */
-import { type BlobService, type Node, readAll } from "@tvix-ts/castore";
+import { type BlobService, digestEquals, type Node, readAll } from "@tvix-ts/castore";
 import type { DirectoryMap } from "./directories.ts";
 
 type FileNode = Extract<Node, { type: "file" }>;
@@ -76,9 +76,7 @@ export class BlobPrefetcher {
 }
 
 const sameFile = (a: FileNode, b: FileNode) =>
-  a.size === b.size &&
-  a.digest.length === b.digest.length &&
-  a.digest.every((x, i) => x === b.digest[i]);
+  a.size === b.size && digestEquals(a.digest, b.digest);
 
 /**
  * The file nodes under `root` in the order the NAR writer reaches them (entries in order,
