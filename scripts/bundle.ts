@@ -10,7 +10,7 @@
  *
  * A missing esbuild (or any build failure) only warns: the sources always work.
  */
-import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -40,6 +40,47 @@ const builtinsByGetter = {
   },
 };
 
+/**
+ * The worker threads' modules, each an entry point of its own: a worker starts from a file, and
+ * in the bundle that file is `<name>.js` beside every chunk.
+ */
+const WORKERS: Record<string, string> = {
+  "eval-worker": "packages/cli/src/eval-worker.ts",
+  "host-worker": "packages/cli/src/host-worker.ts",
+  "instantiate-worker": "packages/cli/src/instantiate-worker.ts",
+  "chunk-worker": "packages/castore/src/blob/chunk-worker.ts",
+  "chunk-store-worker": "packages/castore/src/blob/chunk-store-worker.ts",
+  "hash-worker": "packages/castore/src/blob/hash-worker.ts",
+};
+
+/** `new URL("<relative path>.ts", import.meta.url)`: how the sources name a worker's module. */
+const WORKER_URL = /new URL\(\s*"(\.{1,2}\/[^"]+\.ts)",\s*import\.meta\.url\s*\)/g;
+
+/**
+ * Points the sources' worker URLs at the workers' bundled files. The sources name a worker by
+ * its path relative to the module that starts it; the bundle is one flat directory, so each
+ * becomes `./<name>.js`. A `.ts` URL that is not one of WORKERS fails the build, instead of a
+ * bundle that fails when that worker starts.
+ */
+const workerUrls = {
+  name: "worker-urls",
+  setup(build: import("esbuild").PluginBuild) {
+    const names = new Map(Object.entries(WORKERS).map(([n, p]) => [join(repoRoot, p), n]));
+    build.onLoad({ filter: /\/packages\/[^/]+\/src\/.*\.ts$/ }, (a) => {
+      const source = readFileSync(a.path, "utf8");
+      if (!source.includes("import.meta.url")) return undefined;
+      const errors: { text: string }[] = [];
+      const contents = source.replace(WORKER_URL, (whole, rel: string) => {
+        const name = names.get(resolve(dirname(a.path), rel));
+        if (name !== undefined) return `new URL("./${name}.js", import.meta.url)`;
+        errors.push({ text: `${relative(repoRoot, a.path)}: ${rel} is not a bundled worker` });
+        return whole;
+      });
+      return { contents, loader: "ts", errors };
+    });
+  },
+};
+
 /** Builds the bundle into `outRoot` (replaced atomically); returns it. */
 export async function bundle(outRoot: string = BUNDLE_DIR): Promise<string> {
   const esbuild = await import("esbuild");
@@ -49,11 +90,7 @@ export async function bundle(outRoot: string = BUNDLE_DIR): Promise<string> {
   mkdirSync(tmp, { recursive: true });
   const result = await esbuild.build({
     absWorkingDir: repoRoot,
-    entryPoints: {
-      main: "packages/cli/src/main.ts",
-      "eval-worker": "packages/cli/src/eval-worker.ts",
-      "host-worker": "packages/cli/src/host-worker.ts",
-    },
+    entryPoints: { main: "packages/cli/src/main.ts", ...WORKERS },
     bundle: true,
     splitting: true,
     format: "esm",
@@ -68,7 +105,7 @@ export async function bundle(outRoot: string = BUNDLE_DIR): Promise<string> {
     minifySyntax: true,
     // Native addons stay outside (resolved from the repository's node_modules at run time).
     external: ["@napi-rs/*"],
-    plugins: [builtinsByGetter],
+    plugins: [builtinsByGetter, workerUrls],
     // Bundled CommonJS dependencies may require Node's built-in modules.
     banner: {
       js: 'import { createRequire as __tvixCreateRequire } from "node:module"; const require = __tvixCreateRequire(import.meta.url);',

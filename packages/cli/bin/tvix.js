@@ -1,8 +1,7 @@
 #!/usr/bin/env node
-// The installed `tvix` command. `tvix eval` runs from the precompiled bundle built by
+// The installed `tvix` command. Every command runs from the precompiled bundle built by
 // scripts/bundle.ts (node_modules/.cache/tvix-cli) when it exists and no source file that went
-// into it has changed since; otherwise, and for every other command, from the TypeScript
-// sources (src/bin.ts). Plain JavaScript, so that this file itself needs no type stripping.
+// into it has changed since; otherwise from the TypeScript sources (src/bin.ts). Plain JavaScript, so that this file itself needs no type stripping.
 // TVIX_NO_BUNDLE=1 forces the sources; TVIX_BUNDLE=1 uses an existing bundle without the
 // freshness check (bench/eval.ts, which builds it first, while others edit the sources).
 // Not `import ... from "node:fs"`: an ES import of node:fs reads all its exports, which loads
@@ -51,9 +50,24 @@ function fdWriter(fd) {
   };
 }
 
-if (argv[0] === "eval" && freshBundle()) {
+if (freshBundle()) {
+  // Node's on-disk compile cache (as src/bin.ts turns on for the sources): later starts load
+  // the chunks' compiled code instead of compiling them again, 5-15 ms less per command.
+  try {
+    process.getBuiltinModule("node:module").enableCompileCache?.();
+  } catch {}
   const { main } = await import(new URL("main.js", bundleDir).href);
-  process.exitCode = await main(argv, { stdout: fdWriter(1), stderr: fdWriter(2) });
+  if (argv[0] === "eval") {
+    process.exitCode = await main(argv, { stdout: fdWriter(1), stderr: fdWriter(2) });
+  } else {
+    // Other commands stream their output (NARs, listings) through process.stdout; a closed
+    // pipe (`tvix nar dump x | head`) is a normal end there too.
+    process.stdout.on("error", (e) => {
+      if (e.code === "EPIPE") process.exit(0);
+      throw e;
+    });
+    process.exitCode = await main(argv, { stdout: process.stdout, stderr: process.stderr });
+  }
 } else {
   await import("../src/bin.ts");
 }

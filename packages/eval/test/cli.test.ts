@@ -4,8 +4,7 @@
  * with foldl') that must give results or clean errors, never a Node crash.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -131,31 +130,5 @@ describe("tvix eval", () => {
     r = runTvix(["eval", "-E", "builtins.warn 123 456"]);
     assert.equal(r.status, 1);
     assert.match(r.stderr, /expected a string but found an integer: 123/);
-  });
-
-  it("runs from the precompiled bundle", { timeout: 60_000 }, async (t) => {
-    let bundle: (out?: string) => Promise<string>;
-    try {
-      ({ bundle } = await import("../../../scripts/bundle.ts"));
-      await import("esbuild");
-    } catch {
-      t.skip("esbuild is not installed");
-      return;
-    }
-    const dir = await bundle(mkdtempSync(join(tmpdir(), "tvix-bundle-")));
-    // A runner beside the bundle (a worker inherits `node -e`'s flags, so not `-e`).
-    writeFileSync(
-      join(dir, "run.mjs"),
-      `const { main } = await import("./main.js");
-process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr });\n`,
-    );
-    const r = spawnSync(
-      process.execPath,
-      [join(dir, "run.mjs"), "eval", "--strict", "-E", "map (x: x * 2) [ 1 2 ]"],
-      { encoding: "utf8" },
-    );
-    assert.equal(r.status, 0, r.stderr);
-    assert.equal(r.stdout, "[ 2 4 ]\n");
-    rmSync(dir, { recursive: true, force: true });
   });
 });
