@@ -61,7 +61,7 @@ async function copyBlob(node: Node, from: BlobService, to: BlobService): Promise
   if (node.type !== "file" || (await to.has(node.digest))) return;
   const r = await from.openRead(node.digest);
   if (!r) throw new PathInfoServiceError("integrity", "source store lacks a blob of the tree");
-  const w = to.openWrite({ expectedDigest: node.digest });
+  const w = to.openWrite({ expectedDigest: node.digest, sizeHint: node.size });
   try {
     for await (const c of r) await w.write(c);
     await w.close();

@@ -12,6 +12,7 @@ import { parentPort } from "node:worker_threads";
 import { blake3Bytes } from "../model/blake3.ts";
 import { FileObjectWriter } from "../objectstore/file.ts";
 import { encodeChunkFileSync } from "../objectstore/zstd-chunk.ts";
+import { READY } from "./worker-env.ts";
 
 /** `StoreBatch.flags` bits. */
 export const HAS_DIGEST = 1;
@@ -110,3 +111,4 @@ parentPort?.on("message", (batch: StoreBatch) => {
     parentPort!.postMessage({ ...reply, spares: [], packed: undefined });
   }
 });
+parentPort?.postMessage(READY);

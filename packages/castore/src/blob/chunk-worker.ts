@@ -11,6 +11,7 @@ import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { parentPort } from "node:worker_threads";
 import { blake3, digestEquals } from "../model/digest.ts";
 import { zstdDecompressFresh, zstdDecompressObject } from "../objectstore/zstd-read.ts";
+import { READY } from "./worker-env.ts";
 
 export interface ChunkRequest {
   readonly id: number;
@@ -128,3 +129,4 @@ async function handle(req: ChunkRequest): Promise<{ reply: ChunkReply; transfer:
 parentPort?.on("message", (req: ChunkRequest) => {
   void handle(req).then(({ reply, transfer }) => parentPort!.postMessage(reply, transfer));
 });
+parentPort?.postMessage(READY);

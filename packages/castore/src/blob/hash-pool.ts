@@ -5,14 +5,15 @@
  * was a fifth of that critical path. A piece the caller hands over (`transfer`) to a writer that
  * copies what it keeps is lent to the hash worker once the writer has stored it: moved, not
  * copied, and given back into `pieceBuffer`'s spares for the caller's next read. (Reading into
- * shared memory instead made the chunker's copy of each piece cost about what the hash saved.) `BlobDigester` sends a blob there when
- * its first piece is such a piece of at least 1 MiB; everything else is hashed where it is.
+ * shared memory instead made the chunker's copy of each piece cost about what the hash saved.)
+ * `BlobDigester` sends a blob there when its first piece is such a piece of at least 1 MiB and
+ * the blob is not known to be small (worker-env.ts); everything else is hashed where it is.
  */
 import { Worker } from "node:worker_threads";
 import { type B3Digest, createDigester } from "../model/digest.ts";
 import type { HashReply, HashRequest } from "./hash-worker.ts";
 import { SpareBuffers } from "./spare-buffers.ts";
-import { workerEnv } from "./worker-env.ts";
+import { workerEnv, worthWorkers } from "./worker-env.ts";
 
 /** A first piece smaller than this is hashed here: a message round trip costs more. */
 const OFFLOAD_MIN = 1024 * 1024;
@@ -28,10 +29,13 @@ class HashWorker {
   #seq = 0;
   #nextId = 0;
   broken = false;
+  /** The worker has answered once (it is running). */
+  ready = false;
 
   constructor() {
     const w = new Worker(new URL("./hash-worker.ts", import.meta.url), { env: workerEnv() });
     w.on("message", (reply: HashReply) => {
+      this.ready = true;
       if (reply.buffer) recycle(reply.buffer);
       const p = this.#pending.get(reply.seq);
       if (!p) return;
@@ -147,13 +151,17 @@ export class BlobDigester {
   #started = false;
 
   /**
-   * Decides where the blob is hashed, given its first piece and whether it is lent (handed over
-   * and all of its buffer). True: on the hash worker, through `lend`/`send`.
+   * Decides where the blob is hashed, given its first piece, whether it is lent (handed over
+   * and all of its buffer) and the blob's size when known. True: on the hash worker, through
+   * `lend`/`send`.
    */
-  start(first: Uint8Array, lendable: boolean): boolean {
+  start(first: Uint8Array, lendable: boolean, sizeHint?: number): boolean {
     if (!this.#started) {
       this.#started = true;
-      const worker = lendable && first.length >= OFFLOAD_MIN ? hashWorker() : undefined;
+      const worker =
+        lendable && first.length >= OFFLOAD_MIN && (worthWorkers(sizeHint) || shared?.ready)
+          ? hashWorker()
+          : undefined;
       if (worker) this.#remote = { worker, id: worker.newId() };
     }
     return this.#remote !== undefined;

@@ -36,6 +36,7 @@ import type {
   WriteOptions,
 } from "./types.ts";
 import { putThroughWriter } from "./types.ts";
+import { worthWorkers } from "./worker-env.ts";
 import { BaseBlobWriter } from "./writer-base.ts";
 
 /**
@@ -234,18 +235,29 @@ class ObjectStoreBlobWriter extends BaseBlobWriter {
    * checked that digest.
    */
   #first: Uint8Array | undefined;
+  /** The blob is not known to be too small for chunk-store workers (worker-env.ts). */
+  readonly #worthWorkers: boolean;
 
   constructor(store: ObjectStore, chunker: StreamChunker, options?: OpenWriteOptions) {
     super(options);
     this.#store = store;
     this.#chunker = chunker;
-    // A worker takes about 0.1 s to start: from now on, not once the first chunk is cut.
-    if (store.localWriteRoot) chunkStorePool()?.warm();
+    this.#worthWorkers = worthWorkers(options?.sizeHint);
+    if (store.localWriteRoot) {
+      // A worker takes about 0.1 s to start: from now on, not once the first chunk is cut.
+      if (this.#worthWorkers) chunkStorePool()?.warm();
+      else chunkStorePool()?.storedWithoutWorkers(options?.sizeHint ?? 0);
+    }
   }
 
-  /** The store's root for chunk-store workers; undefined when it has none (or no workers). */
+  /**
+   * The store's root for chunk-store workers; undefined when it has none, there are no workers,
+   * or the blob is small and they are not running yet.
+   */
   #localRoot(): Promise<string> | undefined {
-    this.#local ??= this.#store.localWriteRoot !== undefined && chunkStorePool() !== undefined;
+    this.#local ??=
+      this.#store.localWriteRoot !== undefined &&
+      (this.#worthWorkers ? chunkStorePool() !== undefined : chunkStorePool()?.ready === true);
     if (!this.#local) return undefined;
     this.#root ??= backend(() => this.#store.localWriteRoot!());
     return this.#root;

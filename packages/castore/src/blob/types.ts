@@ -40,6 +40,11 @@ export interface OpenWriteOptions {
    * fails with an `integrity` error and nothing becomes visible.
    */
   readonly expectedDigest?: B3Digest;
+  /**
+   * How many bytes the caller is about to write, when it knows (a file's size, a tar entry's).
+   * Backends may store a small blob differently (without starting worker threads for it).
+   */
+  readonly sizeHint?: number;
 }
 
 export interface WriteOptions {

@@ -15,6 +15,20 @@ import { join } from "node:path";
 
 let env: NodeJS.ProcessEnv | undefined;
 
+/** The first message of the chunk workers: their modules are loaded and they take requests. */
+export const READY = "ready";
+
+/**
+ * Blobs known to be smaller than this are hashed and stored on the caller's thread, unless the
+ * workers are already running: starting one takes ~0.1 s, and `tvix store import` of a 3 MB
+ * file took 0.18 s with workers against 0.14 s without (64 MB: 0.33 s against 0.40 s).
+ */
+export const WORKERS_FROM = 16 * 1024 * 1024;
+
+/** Whether a blob of `sizeHint` bytes (undefined: not known) is worth worker threads. */
+export const worthWorkers = (sizeHint: number | undefined): boolean =>
+  sizeHint === undefined || sizeHint >= WORKERS_FROM;
+
 export function workerEnv(): NodeJS.ProcessEnv {
   if (process.env.NODE_DISABLE_COMPILE_CACHE || process.env.NODE_COMPILE_CACHE) return process.env;
   env ??= {

@@ -18,6 +18,7 @@ const HASH_BEHIND = 4;
 
 export abstract class BaseBlobWriter implements BlobWriter {
   readonly #expected: B3Digest | undefined;
+  readonly #sizeHint: number | undefined;
   /** Hashes here, or on the hash worker for a blob handed over in large pieces (hash-pool.ts). */
   readonly #hasher = new BlobDigester();
   /**
@@ -35,6 +36,7 @@ export abstract class BaseBlobWriter implements BlobWriter {
 
   constructor(options: OpenWriteOptions = {}) {
     this.#expected = options.expectedDigest;
+    this.#sizeHint = options.sizeHint;
   }
 
   /**
@@ -59,7 +61,7 @@ export abstract class BaseBlobWriter implements BlobWriter {
     // A handed-over buffer, to a backend that does not keep such buffers, may be lent to the
     // hash worker: the backend is then told to copy what it keeps.
     const owned = handed && !this.acceptsTransfer && movable(data);
-    const remote = this.#hasher.start(data, owned);
+    const remote = this.#hasher.start(data, owned, this.#sizeHint);
     if (!remote) this.#hasher.update(data);
     this.#bytes += data.length;
     const run = this.#chain.then(() => {

@@ -86,7 +86,7 @@ export class BlobUploader {
     const task = this.#limiter
       .run(async () => {
         if (await this.#blobs.has(digest)) return;
-        const w = this.#blobs.openWrite({ expectedDigest: digest });
+        const w = this.#blobs.openWrite({ expectedDigest: digest, sizeHint: size });
         try {
           await w.write(data);
           await w.close();
@@ -112,7 +112,7 @@ export class BlobUploader {
   }
 
   async #streamed(path: string, size: number, body: AsyncIterable<Uint8Array>): Promise<B3Digest> {
-    const w = this.#blobs.openWrite();
+    const w = this.#blobs.openWrite({ sizeHint: size });
     let got = 0;
     try {
       for await (const piece of body) {

@@ -164,7 +164,7 @@ class Ingest {
           cause: e,
         });
       });
-      const writer = this.#blobs.openWrite();
+      const writer = this.#blobs.openWrite({ sizeHint: st.size });
       const scan = this.#scanner?.stream();
       let size = 0;
       const read = (buf: Buffer, position: number | null = null) =>
