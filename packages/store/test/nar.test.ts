@@ -258,7 +258,7 @@ describe("importing a single file", () => {
   it("hashes its NAR while reading it, as rendering it from castore would", async () => {
     const dir = await mkdtemp(join(tmpdir(), "store-import-file-"));
     try {
-      for (const size of [0, 1, 7, 8, 13, 65_535, 70_000, 1_500_000, 9_000_001]) {
+      for (const size of [0, 1, 7, 8, 13, 65_535, 70_000, 1_500_000, 9_000_001, 17_000_003]) {
         for (const executable of [false, true]) {
           const file = join(dir, `f${size}${executable ? "x" : ""}`);
           await writeFile(file, randomBytes(size));
@@ -303,6 +303,7 @@ describe("NAR against Nix (nix-store --dump / --add)", oracleSkip(), () => {
         ["empty", 0, 0o644],
         ["odd", 13, 0o755],
         ["big", 5_000_003, 0o644],
+        ["huge", 17_000_001, 0o755],
       ] as const) {
         const file = join(dir, name);
         await writeFile(file, randomBytes(size));
