@@ -30,11 +30,12 @@ async function main(argv: string[], io: CommandIO): Promise<number> {
   }
 }
 
-async function tvix(args: string[], env: Record<string, string> = {}) {
+async function tvix(args: string[], env: Record<string, string> = {}, tty = false) {
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   const stdout = new PassThrough();
-  const stderr = new PassThrough();
+  // A terminal, as far as the progress line can tell.
+  const stderr = Object.assign(new PassThrough(), { isTTY: tty });
   stdout.on("data", (d) => out.push(d));
   stderr.on("data", (d) => err.push(d));
   const saved = { ...process.env };
@@ -79,6 +80,24 @@ describe("tvix store import / ls / cat / info", () => {
       });
       assert.equal(paths[i], nix.stdout.trim());
     }
+  });
+
+  it("shows progress on a terminal only, and clears it", async () => {
+    const big = join(dir, "progress");
+    await mkdir(big);
+    for (let i = 0; i < 20; i++) await writeFile(join(big, `f${i}`), `file ${i}\n`);
+    await writeFile(join(big, "large"), Buffer.alloc(5 * 1024 * 1024, 7));
+    const plain = await tvix(["store", "import", big], env);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.equal(plain.stderr, "");
+    const shown = await tvix(["store", "import", big], env, true);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.deepEqual(shown.stdout, plain.stdout, "the output is the same");
+    assert.match(shown.stderr, /^\r\x1b\[Kimporting progress: \d+ files, [\d.]+ MiB/);
+    assert.match(shown.stderr, /\r\x1b\[Khashing the NAR of progress\r\x1b\[K$/);
+    const off = await tvix(["store", "import", "--no-progress", big], env, true);
+    assert.equal(off.stderr, "");
+    assert.deepEqual(off.stdout, plain.stdout);
   });
 
   it("ls, cat and info read it back (same layout as nix store ls)", async () => {

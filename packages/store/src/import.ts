@@ -83,24 +83,32 @@ class FileNarHash {
   }
 }
 
+/** How far `importPath` is: storing the contents, then (for a tree) computing its NAR hash. */
+export type ImportProgress =
+  | { readonly phase: "ingest"; readonly files: number; readonly bytes: number }
+  | { readonly phase: "nar" };
+
 export async function importPath(
   services: StoreServices,
   path: string,
-  opts: { name?: string } = {},
+  opts: { name?: string; onProgress?: (p: ImportProgress) => void } = {},
 ): Promise<PathInfo> {
   const name = opts.name ?? pathToName(path);
   // A single regular file has its NAR hashed as it is read (a tree's is rendered from
   // castore afterwards, as Tvix does: its files are read concurrently, out of NAR order).
   const st = await lstat(path).catch(() => undefined);
   const single = st?.isFile() ? new FileNarHash(st.size, (st.mode & 0o100) !== 0) : undefined;
-  const node = await ingestPath(
-    services.blobService,
-    services.directoryService,
-    path,
-    single ? { onFileBytes: (b) => single.update(b) } : {},
-  );
-  const { narSize, narSha256 } =
-    single?.finish(node) ?? (await narCalculator(services).calculateNar(node));
+  const progress = opts.onProgress;
+  const node = await ingestPath(services.blobService, services.directoryService, path, {
+    ...(single ? { onFileBytes: (b: Uint8Array) => single.update(b) } : {}),
+    ...(progress ? { onProgress: (d) => progress({ phase: "ingest", ...d }) } : {}),
+  });
+  let nar = single?.finish(node);
+  if (!nar) {
+    progress?.({ phase: "nar" });
+    nar = await narCalculator(services).calculateNar(node);
+  }
+  const { narSize, narSha256 } = nar;
   const info = new PathInfo({
     storePath: makeSourcePath(name, narSha256),
     node,

@@ -35,6 +35,17 @@ export interface IngestOptions {
    * once it returns.
    */
   readonly onFileBytes?: (bytes: Uint8Array) => void;
+  /**
+   * Told how far the import is: regular files stored so far and the bytes of their contents
+   * (also while a large file is stored), for a progress display. Called often: keep it cheap.
+   */
+  readonly onProgress?: (done: IngestProgress) => void;
+}
+
+/** How far an import is (see `IngestOptions.onProgress`). */
+export interface IngestProgress {
+  readonly files: number;
+  readonly bytes: number;
 }
 
 /** Read size for large files; smaller files are read in one go. */
@@ -72,6 +83,9 @@ class Ingest {
   readonly #formula: SizeFormula;
   readonly #scanner: ReferenceScanner | undefined;
   readonly #onBytes: ((bytes: Uint8Array) => void) | undefined;
+  readonly #onProgress: ((done: IngestProgress) => void) | undefined;
+  #files = 0;
+  #bytes = 0;
   readonly #io: Limiter;
   /** Small files being stored (see SMALL_IN_FLIGHT). */
   readonly #small: Limiter;
@@ -83,8 +97,17 @@ class Ingest {
     this.#formula = options.sizeFormula ?? "tvix";
     this.#scanner = options.referenceScanner;
     this.#onBytes = options.onFileBytes;
+    this.#onProgress = options.onProgress;
     this.#io = new Limiter(options.concurrency ?? 32);
     this.#small = new Limiter(Math.max(SMALL_IN_FLIGHT, options.concurrency ?? 0));
+  }
+
+  /** Counts stored files and bytes for `onProgress`. */
+  #stored(files: number, bytes: number): void {
+    if (!this.#onProgress) return;
+    this.#files += files;
+    this.#bytes += bytes;
+    this.#onProgress({ files: this.#files, bytes: this.#bytes });
   }
 
   async node(path: Buffer): Promise<Node> {
@@ -192,6 +215,7 @@ class Ingest {
           scan?.scan(data);
           this.#onBytes?.(data);
           if (data.length > 0) await writer.write(data, { transfer: true });
+          this.#stored(0, data.length);
         } else {
           // Large file: 4 MiB reads at explicit offsets, the next ones already running on the
           // thread pool while this one is hashed and stored on the main thread. A writer that
@@ -233,6 +257,7 @@ class Ingest {
             scan?.scan(piece);
             this.#onBytes?.(piece);
             await writer.write(piece, { transfer: true });
+            this.#stored(0, n);
             size += n;
             if (n < PIECE) {
               // A short read is normally the end. If the file is not done yet (network file
@@ -253,6 +278,7 @@ class Ingest {
           );
         }
         const digest = await writer.close();
+        this.#stored(1, 0);
         return { type: "file", digest, size, executable: (st.mode & 0o100) !== 0 } as const;
       } catch (e) {
         await writer.abort().catch(() => {});
@@ -303,6 +329,7 @@ class Ingest {
     this.#onBytes?.(contents);
     try {
       const digest = await putBlob(this.#blobs, contents, { transfer: true });
+      this.#stored(1, size);
       return { type: "file", digest, size, executable: (st.mode & 0o100) !== 0 };
     } catch (e) {
       throw new ImportError("upload", show(path), `blob upload failed: ${(e as Error).message}`, {

@@ -1,6 +1,7 @@
 import type { Command, CommandIO } from "../command.ts";
 import { parseCommandArgs, writeAll } from "../command.ts";
 import { UsageError, UserError } from "../errors.ts";
+import { mib, progressLine } from "../progress.ts";
 import { openStoreFromFlags, parseStoreArg, serviceHelp, serviceOptions } from "./store-common.ts";
 
 const help = `Usage: tvix store copy --from URL [--to URL] STOREPATH... [options]
@@ -56,17 +57,13 @@ async function openTvixStore(url: string): Promise<OpenedStore> {
 }
 
 function progress(io: CommandIO, enabled: boolean) {
-  const tty = enabled && (io.stderr as NodeJS.WriteStream).isTTY === true;
+  const line = progressLine(io, enabled);
   return {
     update(p: import("@tvix-ts/store").CopyProgress) {
-      if (!tty) return;
-      const mib = (p.narBytes / (1024 * 1024)).toFixed(1);
       const what = p.current ? ` ${p.current}` : "";
-      io.stderr.write(`\r\x1b[Kcopying ${p.done}/${p.total} paths, ${mib} MiB${what}`);
+      line.show(`copying ${p.done}/${p.total} paths, ${mib(p.narBytes)}${what}`);
     },
-    end() {
-      if (tty) io.stderr.write("\r\x1b[K");
-    },
+    end: line.end,
   };
 }
 

@@ -1,6 +1,7 @@
 import type { Command } from "../command.ts";
 import { parseCommandArgs, writeAll } from "../command.ts";
 import { UsageError } from "../errors.ts";
+import { mib, progressLine } from "../progress.ts";
 import { serviceHelp, serviceOptions, withStore } from "./store-common.ts";
 
 const help = `Usage: tvix store import PATH... [options]
@@ -10,7 +11,8 @@ store path it gets, one per line: the same path 'nix-store --add PATH' prints
 (content-addressed by the sha256 of its NAR, named after PATH's basename).
 
 Options:
-  -h, --help   show this help
+  --no-progress  no progress line on a terminal (files and bytes stored so far)
+  -h, --help     show this help
 
 ${serviceHelp}
 Exit codes: 0 success, 1 a PATH is missing or cannot be imported, 2 usage error.
@@ -21,13 +23,28 @@ export const storeImport: Command = {
   summary: "import paths into the store (like nix-store --add)",
   help,
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, serviceOptions);
+    const { values, positionals } = parseCommandArgs(argv, {
+      ...serviceOptions,
+      "no-progress": { type: "boolean" },
+    });
     if (positionals.length === 0) throw new UsageError("expected at least one PATH");
-    const { importPath } = await import("@tvix-ts/store");
+    const { importPath, pathToName } = await import("@tvix-ts/store");
+    const line = progressLine(io, !values["no-progress"]);
     await withStore(values, async (store) => {
       for (const p of positionals) {
-        const info = await importPath(store, p);
-        await writeAll(io.stdout, `${info.storePath.toAbsolutePath()}\n`);
+        const name = pathToName(p);
+        try {
+          const info = await importPath(store, p, {
+            onProgress: (s) =>
+              s.phase === "ingest"
+                ? line.show(`importing ${name}: ${s.files} files, ${mib(s.bytes)}`)
+                : line.show(`hashing the NAR of ${name}`, true),
+          });
+          line.end();
+          await writeAll(io.stdout, `${info.storePath.toAbsolutePath()}\n`);
+        } finally {
+          line.end();
+        }
       }
     });
     return 0;
