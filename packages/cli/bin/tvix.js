@@ -6,6 +6,14 @@
 // freshness check (bench/eval.ts, which builds it first, while others edit the sources).
 // Not `import ... from "node:fs"`: an ES import of node:fs reads all its exports, which loads
 // Node's streams (~5 ms) before anything needs them.
+// Older Nodes cannot run the sources (TypeScript) or parts of the bundle (zstd, node:sqlite).
+const nodeMajor = Number(process.versions.node.split(".")[0]);
+if (nodeMajor < 24) {
+  process.stderr.write(
+    `error: tvix needs Node.js 24 or newer (this is ${process.version}); \`npm install\` in the tvix-ts checkout puts one in node_modules/.bin\n`,
+  );
+  process.exit(1);
+}
 const { readFileSync, statSync, writeSync } = process.getBuiltinModule("node:fs");
 
 const root = new URL("../../../", import.meta.url);

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, describe, it } from "node:test";
-import { tvixLauncher as launcher, run } from "../../../test-support/index.ts";
+import { tvixLauncher as launcher, repoRoot, run } from "../../../test-support/index.ts";
 
 // The installed command is a shell launcher (bin/tvix) that raises the stack limit and runs
 // the evaluation on Node's main thread (every runTvix test goes through it); these test the
@@ -38,6 +38,18 @@ describe("bin/tvix launcher", () => {
     symlinkSync(launcher, link);
     const r = tvix(["eval", "-E", "1 + 1"], link);
     assert.equal(r.stdout, "2\n");
+    assert.equal(r.status, 0);
+  });
+  it("runs with the Node that npm installed beside it, whatever PATH has", (t) => {
+    if (!existsSync(join(repoRoot, "node_modules", ".bin", "node"))) {
+      return t.skip("no node_modules/.bin/node (the `node` devDependency) here");
+    }
+    const r = run(launcher, ["eval", "-E", "builtins.substring 0 2 builtins.nixVersion"], {
+      env: { ...process.env, PATH: "/usr/bin:/bin" },
+      encoding: "latin1",
+    });
+    assert.equal(r.stderr, "");
+    assert.equal(r.stdout, '"2."\n');
     assert.equal(r.status, 0);
   });
   it("falls back to an evaluation worker when the stack limit cannot be raised", () => {
