@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { zstdDecompressSync } from "node:zlib";
-import { BIG, HAS_DIGEST, storeBatch } from "../src/blob/chunk-store-worker.ts";
+import { BIG, HAS_DIGEST, storeBatch } from "../src/blob/chunk-store-batch.ts";
 import { workerEnv } from "../src/blob/worker-env.ts";
 import { blake3, blobServiceFromUrl, digestToHex, digestToString, readAll } from "../src/index.ts";
 import {

@@ -10,6 +10,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, describe, it } from "node:test";
+import { Worker } from "node:worker_threads";
 import { zstdCompressSync } from "node:zlib";
 import { chunkReadPool, READS_BEFORE_WORKER, UNAVAILABLE } from "../src/blob/chunk-pool.ts";
 import { chunkStorePool, SMALL_BEFORE_WORKERS } from "../src/blob/chunk-store-pool.ts";
@@ -83,5 +84,27 @@ describe("castore worker threads start when the work pays for them", { concurren
       assert.ok(r);
       assert.deepEqual(await readAll(r), new Uint8Array(b));
     }
+  });
+
+  it("importing castore on some other worker thread leaves its parent port alone", async () => {
+    // The chunk-store worker's module answers its parent port; only it may install that.
+    const index = new URL("../src/index.ts", import.meta.url).href;
+    const w = new Worker(
+      `const { parentPort } = require("node:worker_threads");
+       parentPort.on("message", (m) => parentPort.postMessage("echo " + m));
+       import(${JSON.stringify(index)}).then(() => parentPort.postMessage("loaded"));`,
+      { eval: true },
+    );
+    const seen: string[] = [];
+    await new Promise<void>((resolve, reject) => {
+      w.on("error", reject);
+      w.on("message", (m: string) => {
+        seen.push(m);
+        if (m === "loaded") w.postMessage("ping");
+        if (m.startsWith("echo")) resolve();
+      });
+    });
+    await w.terminate();
+    assert.deepEqual(seen, ["loaded", "echo ping"]);
   });
 });

@@ -14,7 +14,7 @@ import {
   RECYCLE,
   type StoreBatch,
   type StoreBatchReply,
-} from "./chunk-store-worker.ts";
+} from "./chunk-store-batch.ts";
 import { SpareBuffers } from "./spare-buffers.ts";
 import { READY, WORKERS_FROM, workerEnv } from "./worker-env.ts";
 
