@@ -48,6 +48,7 @@ const WORKERS: Record<string, string> = {
   "eval-worker": "packages/cli/src/eval-worker.ts",
   "host-worker": "packages/cli/src/host-worker.ts",
   "instantiate-worker": "packages/cli/src/instantiate-worker.ts",
+  "source-nar-worker": "packages/cli/src/source-nar-worker.ts",
   "chunk-worker": "packages/castore/src/blob/chunk-worker.ts",
   "chunk-store-worker": "packages/castore/src/blob/chunk-store-worker.ts",
   "hash-worker": "packages/castore/src/blob/hash-worker.ts",

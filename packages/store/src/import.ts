@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { lstat } from "node:fs/promises";
 import { basename } from "node:path";
-import { ingestPath, type Node } from "@tvix-ts/castore";
+import { digestEquals, ingestPath, type Node } from "@tvix-ts/castore";
 import {
   ContentAddress,
   makeSourcePath,
@@ -83,19 +83,49 @@ class FileNarHash {
   }
 }
 
+/** Whether two castore nodes are the same (a directory's digest covers everything below). */
+function sameNode(a: Node, b: Node): boolean {
+  if (a.type === "directory" && b.type === "directory") {
+    return a.size === b.size && digestEquals(a.digest, b.digest);
+  }
+  if (a.type === "file" && b.type === "file") {
+    return a.size === b.size && a.executable === b.executable && digestEquals(a.digest, b.digest);
+  }
+  return a.type === "symlink" && b.type === "symlink" && digestEquals(a.target, b.target);
+}
+
 /** How far `importPath` is: storing the contents, then (for a tree) computing its NAR hash. */
 export type ImportProgress =
   | { readonly phase: "ingest"; readonly files: number; readonly bytes: number }
   | { readonly phase: "nar" };
 
+/**
+ * A tree's NAR size and sha256 computed elsewhere while it is imported (from the source files,
+ * say), with the castore node of the bytes that were hashed: used only if that node is the one
+ * the import stored.
+ */
+export interface ImportedNar {
+  readonly narSize: number;
+  readonly narSha256: Uint8Array;
+  readonly node: Node;
+}
+
 export async function importPath(
   services: StoreServices,
   path: string,
-  opts: { name?: string; onProgress?: (p: ImportProgress) => void } = {},
+  opts: {
+    name?: string;
+    onProgress?: (p: ImportProgress) => void;
+    /** See `ImportedNar`; without it (or if it does not match), the NAR is rendered. */
+    sourceNar?: Promise<ImportedNar | undefined>;
+  } = {},
 ): Promise<PathInfo> {
+  // Handled as soon as it is given: its failure only means rendering the NAR instead.
+  const sourceNar = opts.sourceNar?.catch(() => undefined);
   const name = opts.name ?? pathToName(path);
-  // A single regular file has its NAR hashed as it is read (a tree's is rendered from
-  // castore afterwards, as Tvix does: its files are read concurrently, out of NAR order).
+  // A single regular file has its NAR hashed as it is read. A tree's files are read
+  // concurrently, out of NAR order: its NAR hash comes from `sourceNar`, or is rendered from
+  // castore afterwards, as Tvix does.
   const st = await lstat(path).catch(() => undefined);
   const single = st?.isFile() ? new FileNarHash(st.size, (st.mode & 0o100) !== 0) : undefined;
   const progress = opts.onProgress;
@@ -104,10 +134,12 @@ export async function importPath(
     ...(progress ? { onProgress: (d) => progress({ phase: "ingest", ...d }) } : {}),
   });
   let nar = single?.finish(node);
-  if (!nar) {
-    progress?.({ phase: "nar" });
-    nar = await narCalculator(services).calculateNar(node);
+  if (!nar) progress?.({ phase: "nar" });
+  if (!nar && sourceNar) {
+    const source = await sourceNar;
+    if (source && sameNode(source.node, node)) nar = source;
   }
+  nar ??= await narCalculator(services).calculateNar(node);
   const { narSize, narSha256 } = nar;
   const info = new PathInfo({
     storePath: makeSourcePath(name, narSha256),

@@ -295,6 +295,43 @@ describe("importing a single file", () => {
   });
 });
 
+describe("importing a tree with its NAR hashed elsewhere (sourceNar)", () => {
+  it("uses it only when its castore node is the one imported", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "store-import-source-"));
+    try {
+      const tree = join(dir, "tree");
+      await mkdir(join(tree, "sub"), { recursive: true });
+      await writeFile(join(tree, "a"), "hello\n");
+      await writeFile(join(tree, "sub", "b"), randomBytes(5000));
+      const services = () => ({
+        blobService: blobServiceFromUrl("memory://"),
+        directoryService: directoryServiceFromUrl("memory://"),
+        pathInfoService: new MemoryPathInfoService(),
+      });
+      const plain = await importPath(services(), tree);
+      // A NAR hash claimed for the same node is taken as it is (the caller hashed those bytes).
+      const claimed = { narSize: 1, narSha256: new Uint8Array(32).fill(7), node: plain.node };
+      const used = await importPath(services(), tree, { sourceNar: Promise.resolve(claimed) });
+      assert.deepEqual(used.narSha256, claimed.narSha256);
+      assert.equal(used.narSize, 1);
+      // For another node (say, a file changed between the two reads), the NAR is rendered.
+      await writeFile(join(dir, "other"), "other");
+      const other = await importPath(services(), join(dir, "other"));
+      for (const sourceNar of [
+        () => Promise.resolve({ ...claimed, node: other.node }),
+        () => Promise.resolve(undefined),
+        () => Promise.reject(new Error("the worker failed")),
+      ]) {
+        const info = await importPath(services(), tree, { sourceNar: sourceNar() });
+        assert.deepEqual(info.narSha256, plain.narSha256);
+        assert.equal(info.narSize, plain.narSize);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("NAR against Nix (nix-store --dump / --add)", oracleSkip(), () => {
   it("names single files as nix-store --add", async () => {
     const dir = await mkdtemp(join(tmpdir(), "store-add-file-"));

@@ -28,13 +28,18 @@ export const storeImport: Command = {
       "no-progress": { type: "boolean" },
     });
     if (positionals.length === 0) throw new UsageError("expected at least one PATH");
-    const { importPath, pathToName } = await import("@tvix-ts/store");
+    const [{ importPath, pathToName }, { startSourceNar }] = await Promise.all([
+      import("@tvix-ts/store"),
+      import("../source-nar.ts"),
+    ]);
     const line = progressLine(io, !values["no-progress"]);
     await withStore(values, async (store) => {
       for (const p of positionals) {
         const name = pathToName(p);
         try {
           const info = await importPath(store, p, {
+            // A tree's NAR is hashed from the source files on another thread meanwhile.
+            sourceNar: isDirectory(p) ? startSourceNar(p) : undefined,
             onProgress: (s) =>
               s.phase === "ingest"
                 ? line.show(`importing ${name}: ${s.files} files, ${mib(s.bytes)}`)
@@ -50,3 +55,11 @@ export const storeImport: Command = {
     return 0;
   },
 };
+
+function isDirectory(p: string): boolean {
+  try {
+    return process.getBuiltinModule("node:fs").lstatSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
