@@ -21,6 +21,14 @@ const decompress = promisify(zstdDecompress);
 
 /** Tvix's frame length limit (its comment says 1 MiB; the constant is about 1000 MiB). */
 const MAX_FRAME = 1024 * 1024 * 1000;
+/**
+ * The most a stored closure decompresses to. Nothing bounds a closure but memory (Tvix streams
+ * it, only limiting each directory to `MAX_FRAME`; here it is read whole), so this is generous:
+ * one directory of Tvix's largest, or a hundred times the closure of a Linux source tree (a
+ * few MB). It stops a small object from claiming more: zstd makes gigabytes out of a few KiB,
+ * which would all be allocated before the first frame is checked.
+ */
+const MAX_CLOSURE = 1024 * 1024 * 1024;
 
 const dirKey = (d: Uint8Array) => shardedKey("dirs", digestToHex(d));
 
@@ -61,7 +69,7 @@ export class ObjectStoreDirectoryService implements DirectoryService {
     if (!stored) return;
     let raw: Uint8Array;
     try {
-      raw = plain(await decompress(stored));
+      raw = plain(await decompress(stored, { maxOutputLength: MAX_CLOSURE }));
     } catch (e) {
       throw new DirectoryServiceError("integrity", `closure ${digestToString(root)} is not zstd`, {
         cause: e,
