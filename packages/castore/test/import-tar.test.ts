@@ -491,6 +491,295 @@ describe("tar import: hand-made archives", () => {
   });
 });
 
+/** A segment of a GNU sparse map: where its data goes in the file, and how many bytes. */
+type Segment = readonly [offset: number, size: number];
+
+/** A 12-byte GNU number field: octal when it fits (unless told), else base-256. */
+function gnuNumber(block: Uint8Array, at: number, n: number, binary = n >= 8 ** 11): void {
+  if (!binary) {
+    block.set(Buffer.from(`${n.toString(8).padStart(11, "0")}\0`), at);
+    return;
+  }
+  block[at] = 0x80;
+  for (let i = 11, v = n; i > 0; i--, v = Math.floor(v / 256)) block[at + i] = v % 256;
+}
+
+function withChecksum(block: Uint8Array): Uint8Array {
+  block.fill(0x20, 148, 156);
+  let sum = 0;
+  for (const b of block) sum += b;
+  block.set(Buffer.from(`${sum.toString(8).padStart(6, "0")}\0 `), 148);
+  return block;
+}
+
+/**
+ * A GNU old-style sparse entry (type `S`) as GNU tar lays it out: four map entries in the header
+ * at 386, the rest in extension blocks of 21 (each flagged "more follow" at 504), the real size
+ * at 483, then `data` padded to a block. `stored` overrides the header's size field.
+ */
+function gnuSparse(
+  name: string,
+  map: {
+    segments: readonly Segment[];
+    realSize: number;
+    data: Uint8Array;
+    stored?: number;
+    /** Writes the real size in base-256 even if octal would do. */
+    binaryRealSize?: boolean;
+  },
+): Uint8Array {
+  const header = new Uint8Array(512);
+  header.set(Buffer.from(name));
+  gnuNumber(header, 100, 0o644);
+  gnuNumber(header, 124, map.stored ?? map.data.length);
+  header[156] = "S".charCodeAt(0);
+  header.set(Buffer.from("ustar  \0"), 257);
+  gnuNumber(header, 483, map.realSize, map.binaryRealSize);
+  const put = (block: Uint8Array, at: number, [offset, size]: Segment) => {
+    gnuNumber(block, at, offset);
+    gnuNumber(block, at + 12, size);
+  };
+  for (const [i, seg] of map.segments.slice(0, 4).entries()) put(header, 386 + 24 * i, seg);
+  const exts: Uint8Array[] = [];
+  for (let i = 4; i < map.segments.length; i += 21) {
+    const ext = new Uint8Array(512);
+    for (const [j, seg] of map.segments.slice(i, i + 21).entries()) put(ext, 24 * j, seg);
+    ext[504] = i + 21 < map.segments.length ? 1 : 0;
+    exts.push(ext);
+  }
+  header[482] = exts.length > 0 ? 1 : 0;
+  const padded = new Uint8Array(Math.ceil(map.data.length / 512) * 512);
+  padded.set(map.data);
+  return Buffer.concat([withChecksum(header), ...exts, padded]);
+}
+
+/** `d/` plus the given sparse entry, then the end blocks. */
+function sparseArchive(map: Parameters<typeof gnuSparse>[1]): Uint8Array {
+  return Buffer.concat([
+    tarOf([{ name: "d/", type: "5" }], { end: false }),
+    gnuSparse("d/f", map),
+    new Uint8Array(1024),
+  ]);
+}
+
+/**
+ * Reads every entry's body, failing once more than `limit` bytes came out: a reader that
+ * expands a huge hole fails here in milliseconds instead of hanging the test.
+ */
+async function drain(data: Uint8Array, limit = 1 << 30): Promise<Buffer[]> {
+  const bodies: Buffer[] = [];
+  let total = 0;
+  for await (const e of readTar(pieces(data))) {
+    const parts: Buffer[] = [];
+    for await (const p of e.body) {
+      total += p.length;
+      if (total > limit) assert.fail(`expanded past ${limit} bytes`);
+      parts.push(Buffer.from(p));
+    }
+    bodies.push(Buffer.concat(parts));
+  }
+  return bodies;
+}
+
+describe("tar import: GNU sparse files", () => {
+  const text = (s: string) => new Uint8Array(Buffer.from(s));
+
+  it("expands a hand-made map (extension blocks, base-256 real size, trailing hole)", async () => {
+    // 27 segments: four in the header, 21 in one extension block and two in another; the last,
+    // empty one marks the trailing hole as GNU tar does. Each whole-block segment holds its own
+    // byte value, the last data segment is short.
+    const segments: Segment[] = [];
+    const parts: Uint8Array[] = [];
+    const expected = new Uint8Array(30000);
+    for (let i = 0; i < 25; i++) {
+      segments.push([i * 1024, 512]);
+      parts.push(new Uint8Array(512).fill(i + 1));
+      expected.fill(i + 1, i * 1024, i * 1024 + 512);
+    }
+    segments.push([26000, 5], [30000, 0]);
+    parts.push(text("hello"));
+    expected.set(text("hello"), 26000);
+    const archive = sparseArchive({
+      segments,
+      realSize: 30000,
+      data: Buffer.concat(parts),
+      binaryRealSize: true,
+    });
+    assert.equal(archive.length, 512 * (1 + 1 + 2 + 26 + 2), "header, two extensions, data");
+    const [dir, file] = await drain(archive);
+    assert.equal(dir?.length, 0);
+    assert.deepEqual(file, Buffer.from(expected));
+  });
+
+  it("gives the same node as the expanded file stored plainly", async () => {
+    const data = Buffer.concat([new Uint8Array(512).fill(7), text("tail")]);
+    const sparse = sparseArchive({
+      segments: [
+        [1000, 512],
+        [5000, 4],
+        [9000, 0],
+      ],
+      realSize: 9000,
+      data,
+    });
+    const contents = new Uint8Array(9000);
+    contents.fill(7, 1000, 1512);
+    contents.set(text("tail"), 5000);
+    const plain = tarOf([
+      { name: "d/", type: "5" },
+      { name: "d/f", data: contents },
+    ]);
+    assert.equal(nodeKey(await importBytes(sparse)), nodeKey(await importBytes(plain)));
+    assert.deepEqual((await drain(sparse))[1], Buffer.from(contents));
+  });
+
+  it("rejects a map claiming a petabyte of holes at once", async () => {
+    // The fuzzer's case: no segments, size 0, real size 2^50 in base-256.
+    const bomb = sparseArchive({ segments: [], realSize: 2 ** 50, data: new Uint8Array(0) });
+    await assert.rejects(drain(bomb), isImport("archive", /real size 1125899906842624/));
+    await assert.rejects(importBytes(bomb), isImport("archive"));
+    // A well-formed map (an empty segment marking the hole) meets the size limit instead.
+    const marked = sparseArchive({
+      segments: [[2 ** 50, 0]],
+      realSize: 2 ** 50,
+      data: new Uint8Array(0),
+    });
+    await assert.rejects(drain(marked), isImport("archive", /d\/f .*maxSparseFileSize/));
+    await assert.rejects(importBytes(marked), isImport("archive", /maxSparseFileSize/));
+  });
+
+  it("applies maxSparseFileSize, which ingestArchive passes on", async () => {
+    const archive = sparseArchive({
+      segments: [
+        [0, 5],
+        [3 << 20, 0],
+      ],
+      realSize: 3 << 20,
+      data: text("hello"),
+    });
+    const ingest = (maxSparseFileSize?: number) =>
+      ingestArchive(new MemoryBlobService(), new MemoryDirectoryService(), pieces(archive), {
+        maxSparseFileSize,
+      });
+    await assert.rejects(ingest(1 << 20), isImport("archive", /expands to 3145728 bytes/));
+    assert.equal((await ingest(3 << 20)).type, "directory");
+    assert.equal((await ingest()).type, "directory");
+  });
+
+  it("produces holes from one reused buffer, so memory does not grow with them", async () => {
+    const archive = sparseArchive({
+      segments: [
+        [0, 512],
+        [4 * 2 ** 30, 0],
+      ],
+      realSize: 4 * 2 ** 30,
+      data: new Uint8Array(512).fill(1),
+    });
+    const buffers = new Set<ArrayBufferLike>();
+    let total = 0;
+    for await (const e of readTar(pieces(archive))) {
+      for await (const p of e.body) {
+        buffers.add(p.buffer);
+        total += p.length;
+      }
+    }
+    assert.equal(total, 4 * 2 ** 30);
+    // The source's piece and the block of zeros.
+    assert.ok(buffers.size <= 2, `${buffers.size} buffers for 4 GiB`);
+  });
+
+  it("rejects maps that disagree with the stored data", async () => {
+    const cases: [string, Parameters<typeof gnuSparse>[1], RegExp][] = [
+      // The fuzzer's over-read: 4 bytes stored, the map wants 10 (the rest would be padding).
+      [
+        "more data than stored",
+        { segments: [[0, 10]], realSize: 10, data: text("DATA"), stored: 4 },
+        /claims more than the 4 bytes/,
+      ],
+      // Running on would eat the next header and call it truncation.
+      [
+        "far more data than stored",
+        {
+          segments: [
+            [0, 512],
+            [1024, 4096],
+          ],
+          realSize: 5120,
+          data: new Uint8Array(512),
+        },
+        /claims more than the 512 bytes/,
+      ],
+      [
+        "less data than stored",
+        {
+          segments: [
+            [0, 512],
+            [2048, 0],
+          ],
+          realSize: 2048,
+          data: new Uint8Array(1024),
+        },
+        /does not cover the 1024 bytes/,
+      ],
+      [
+        "overlapping segments",
+        {
+          segments: [
+            [0, 512],
+            [256, 512],
+          ],
+          realSize: 768,
+          data: new Uint8Array(1024),
+        },
+        /out of order or overlapping/,
+      ],
+      [
+        "unsorted segments",
+        {
+          segments: [
+            [4096, 512],
+            [0, 512],
+          ],
+          realSize: 4608,
+          data: new Uint8Array(1024),
+        },
+        /out of order or overlapping/,
+      ],
+      [
+        "a segment beyond the real size",
+        { segments: [[0, 512]], realSize: 100, data: new Uint8Array(512) },
+        /ends at 512, not at the real size 100/,
+      ],
+      [
+        "a trailing hole with no closing segment (tar-rs refuses it too)",
+        { segments: [[0, 512]], realSize: 4096, data: new Uint8Array(512) },
+        /ends at 512, not at the real size 4096/,
+      ],
+      [
+        "a segment after one that is not whole blocks",
+        {
+          segments: [
+            [0, 10],
+            [1024, 10],
+          ],
+          realSize: 1034,
+          data: new Uint8Array(20),
+        },
+        /512-byte block/,
+      ],
+      [
+        "a segment ending past 2^53",
+        { segments: [[2 ** 53 - 1, 10]], realSize: 2 ** 53 - 1, data: new Uint8Array(10) },
+        /too large/,
+      ],
+    ];
+    for (const [what, map, message] of cases) {
+      await assert.rejects(drain(sparseArchive(map)), isImport("archive", message), what);
+      await assert.rejects(importBytes(sparseArchive(map)), isImport("archive", message), what);
+    }
+  });
+});
+
 describe("tar import: property tests", () => {
   const segment = fc.constantFrom("a", "b", "c", ".", "..", "", "long".repeat(30));
   const entry = fc.record({

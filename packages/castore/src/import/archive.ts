@@ -38,6 +38,12 @@ export interface ArchiveIngestOptions extends BlobUploaderOptions {
   readonly hardlinks?: "reject" | "resolve";
   /** Largest pax / GNU long-name record accepted (default 1 MiB). */
   readonly maxMetadataSize?: number;
+  /**
+   * Largest expanded size of a GNU sparse file (default 64 GiB). Its holes take no room in the
+   * archive, so without a limit a tiny archive could make the import hash zeros for days; raise
+   * it for trusted archives of bigger disk images.
+   */
+  readonly maxSparseFileSize?: number;
 }
 
 /** Imports an uncompressed tar stream; returns the root directory's node. */

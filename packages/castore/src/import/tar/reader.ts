@@ -1,9 +1,10 @@
 /**
  * A streaming tar reader: ustar, pax (`x` records for path, linkpath and size; `g` records are
  * skipped, as Tvix does), GNU long names (`L`, `K`) and GNU old-style sparse files (`S`, holes
- * expanded to zeros). Each entry's body is streamed straight from the source and must be
- * consumed before asking for the next entry (anything left is skipped). Memory stays at one
- * source piece plus metadata records, which are capped.
+ * expanded to zeros, map checked as tar-rs checks it). Each entry's body is streamed straight
+ * from the source and must be consumed before asking for the next entry (anything left is
+ * skipped). Memory stays at one source piece plus metadata records, which are capped; holes are
+ * produced from one shared block of zeros, however large they are.
  */
 
 import { ByteSource } from "../byte-source.ts";
@@ -39,7 +40,20 @@ export interface TarEntry {
 export interface ReadTarOptions {
   /** Largest pax / GNU long-name record accepted (default 1 MiB). */
   readonly maxMetadataSize?: number;
+  /** Largest expanded size of a GNU sparse file (default 64 GiB; see `DEFAULT_MAX_SPARSE`). */
+  readonly maxSparseFileSize?: number;
 }
+
+/**
+ * A sparse file's holes cost nothing in the archive: a 1.5 KiB header can claim a petabyte of
+ * zeros, which the importer would hash for days. Its data bytes are bounded by the input like
+ * any file's, so only the expanded size needs a limit. A valid map cannot tell an attack from a
+ * real disk image with few extents, so the bound is a generous default rather than a rule:
+ * 64 GiB is far beyond what source tarballs hold, and importing that many zeros takes seconds
+ * to minutes (hashing alone runs at about 4 GiB/s, a memory:// import of 8 GiB took 10 s), not
+ * days; callers that expect bigger images raise it.
+ */
+const DEFAULT_MAX_SPARSE = 64 * 1024 ** 3;
 
 interface Pending {
   path?: Uint8Array;
@@ -58,6 +72,7 @@ export async function* readTar(
   options: ReadTarOptions = {},
 ): AsyncGenerator<TarEntry> {
   const maxMeta = options.maxMetadataSize ?? 1024 * 1024;
+  const maxSparse = options.maxSparseFileSize ?? DEFAULT_MAX_SPARSE;
   const src = new ByteSource(source);
   let pending: Pending = {};
   let generation = 0;
@@ -150,9 +165,18 @@ export async function* readTar(
         let sparse: SparseMap;
         try {
           sparse = await readSparseMap(h.block, (n) => exact(n, "sparse map"));
+          checkSparseMap(sparse, stored);
         } catch (e) {
           if (e instanceof HeaderError) throw archiveError(e.message, headerAt);
           throw e;
+        }
+        // Checked only once the map is known to be sound, so that this message means "a real,
+        // big sparse file": the caller may raise the limit if it trusts the archive.
+        if (sparse.realSize > maxSparse) {
+          throw archiveError(
+            `sparse file ${showPath(path)} expands to ${sparse.realSize} bytes, over the limit of ${maxSparse} (maxSparseFileSize)`,
+            headerAt,
+          );
         }
         size = sparse.realSize;
         const dataStart = src.offset;
@@ -171,7 +195,7 @@ export async function* readTar(
               throw archiveError("truncated archive (in sparse data)", src.offset);
             pos = seg.offset + seg.size;
           }
-          yield* zeros(sparse.realSize - pos);
+          // No trailing hole to fill: checkSparseMap made the last segment end at the real size.
         };
         yield { path, type, typeFlag: flag, mode: h.mode, size, linkName, body: body() };
         const left = dataStart + stored - src.offset;
@@ -245,7 +269,9 @@ async function readSparseMap(
   const collect = (block: Uint8Array, start: number, count: number) => {
     for (let i = 0; i < count; i++) {
       const at = start + i * 24;
-      if (block[at] === 0) break;
+      // GNU tar stops at an empty numbytes field, tar-rs skips entries with either field empty;
+      // GNU tar writes used entries first, so for its archives both mean "no more here".
+      if (block[at] === 0 || block[at + 12] === 0) break;
       segments.push({
         offset: parseNumber(block, at, 12, "sparse offset"),
         size: parseNumber(block, at + 12, 12, "sparse size"),
@@ -262,16 +288,52 @@ async function readSparseMap(
     collect(ext, 0, 21);
     extended = ext[504] !== 0;
   }
-  let end = 0;
-  for (const s of segments) {
-    if (s.offset < end || s.offset + s.size > realSize) {
-      throw new HeaderError("sparse map out of order or beyond the file size");
-    }
-    end = s.offset + s.size;
-  }
   return { realSize, segments };
 }
 
+/**
+ * Checks a sparse map against the entry's stored data as tar-rs (so Tvix) does, so that the
+ * expansion holds exactly the archive's data bytes and nothing else (not the block padding, not
+ * the next header):
+ * - segments are sorted and do not overlap;
+ * - their sizes add up to the stored size. GNU tar always writes it so, and its extractor skips
+ *   unreferenced data silently, but tar-rs and Go reject both more and less; a shorter map would
+ *   hide stored bytes, so it is refused too;
+ * - every segment but the last holds whole blocks: GNU tar's extractor reads each segment from
+ *   blocks of its own, this reader (like tar-rs and Go) reads the data as one run, and the two
+ *   agree only then (GNU tar only writes such maps: it finds data in whole blocks, so only
+ *   the segment at the end of the file can be short);
+ * - the last segment ends at the real size: GNU tar marks a trailing hole with an empty segment
+ *   there, so the map always describes the whole file (tar-rs requires it too).
+ */
+function checkSparseMap(map: SparseMap, stored: number): void {
+  let end = 0;
+  let data = 0;
+  for (const s of map.segments) {
+    if (s.offset < end) throw new HeaderError("sparse map out of order or overlapping");
+    if (s.size > 0 && data % BLOCK !== 0) {
+      throw new HeaderError("sparse data segment does not start at a 512-byte block");
+    }
+    end = s.offset + s.size;
+    if (!Number.isSafeInteger(end)) throw new HeaderError("sparse segment end too large");
+    data += s.size;
+    // Stop before adding up more: the sizes alone already claim bytes past the entry.
+    if (data > stored) break;
+  }
+  if (data !== stored) {
+    throw new HeaderError(
+      `sparse map ${data > stored ? "claims more than" : "does not cover"} the ${stored} bytes of stored data`,
+    );
+  }
+  if (end !== map.realSize) {
+    throw new HeaderError(`sparse map ends at ${end}, not at the real size ${map.realSize}`);
+  }
+}
+
+/**
+ * `n` zero bytes as views of one shared block, so that memory does not grow with the hole (the
+ * consumer must not write into the pieces, as with any piece of the source).
+ */
 async function* zeros(n: number): AsyncGenerator<Uint8Array> {
   for (let left = n; left > 0; left -= ZEROS.length) {
     yield ZEROS.subarray(0, Math.min(left, ZEROS.length));
