@@ -1,11 +1,12 @@
 /** Compositions: Tvix's examples, reference checking, defaults, and the combinators' rules. */
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import * as fx from "../src/fixtures.ts";
 import {
+  AVG_CHUNK_SIZE_LIMITS,
   type B3Digest,
   type BlobService,
   BlobServiceError,
@@ -14,8 +15,11 @@ import {
   CombinedBlobService,
   Composition,
   ConfigError,
+  CutParams,
+  chunkSizesFor,
   compositionFromToml,
   type DirectoryService,
+  directoryServiceFromUrl,
   GrpcBlobService,
   MemoryBlobService,
   MemoryDirectoryService,
@@ -28,6 +32,7 @@ import {
   RaceDirectoryService,
   readAll,
   SqliteDirectoryService,
+  validAvgChunkSize,
 } from "../src/index.ts";
 import { noise } from "./support/blob-conformance.ts";
 
@@ -300,6 +305,324 @@ avg_chunk_size = 262144
     const viaDefaults = blobServiceFromUrl("objectstore+memory:///", { avgChunkSize: 16384 });
     const viaUrl = blobServiceFromUrl("objectstore+memory:///?avg_chunk_size=16384");
     assert.equal(await chunksOf(viaDefaults, data), await chunksOf(viaUrl, data));
+  });
+});
+
+/** A ConfigError of `code` whose message names `text` (the URL, entry or field at fault). */
+function configErrorNaming(code: string, text: string) {
+  return (e: unknown) => {
+    configError(code)(e);
+    assert.ok((e as Error).message.includes(text), `${(e as Error).message} names ${text}`);
+    return true;
+  };
+}
+
+/** A composition file with one blob (or directory) `default` entry of these TOML lines. */
+const entryToml = (kind: "blob" | "directory", lines: string) =>
+  `[${kind}services.default]\n${lines}\n`;
+
+describe("outside input: service URLs", () => {
+  // Each was a TypeError or URIError, or a service that fails later, before being checked here.
+  const badForBoth = [
+    "objectstore:",
+    "objectstore://foo",
+    "objectstore+1:x",
+    "objectstore+:",
+    "objectstore:memory:///", // Tvix requires the `objectstore+` prefix
+    "objectstore+file:///%",
+    "objectstore+file:///%zz/x",
+    "objectstore+file:///a%00b",
+    "objectstore+s3://b/%",
+    "objectstore+s3://%/p",
+    "objectstore+s3://b/p?constructor=1",
+    "objectstore+s3://b/p?toString=1",
+    "objectstore+s3://b/p?region=a&region=b",
+    "objectstore+memory:///?__proto__=1",
+    "objectstore+memory:///#x",
+    "grpc+unix:///%",
+    "grpc+unix:relative/socket",
+    "grpc+http://",
+    "grpc+http://user:secret@localhost",
+    "grpc+http://%zz",
+    "grpc+http://localhost#x",
+    "memory://#",
+    "memory+x://",
+  ];
+
+  it("malformed URLs are ConfigError InvalidUrl naming the URL, for blobs and directories", () => {
+    for (const url of badForBoth) {
+      assert.throws(() => blobServiceFromUrl(url), configErrorNaming("InvalidUrl", url), url);
+      assert.throws(() => directoryServiceFromUrl(url), configErrorNaming("InvalidUrl", url), url);
+    }
+    for (const url of [
+      "sqlite:///%",
+      "sqlite:///a%00b",
+      "sqlite:relative.sqlite",
+      "sqlite:///x#y",
+      "sqlite+x:///y",
+      "cache://?near=memory://&near=memory://&far=memory://",
+    ]) {
+      assert.throws(() => directoryServiceFromUrl(url), configErrorNaming("InvalidUrl", url), url);
+    }
+    // A bad URL inside a cache URL is named itself (a query value's "+" must be written %2B).
+    for (const [near, decoded] of [
+      ["objectstore://x", "objectstore://x"],
+      ["sqlite:///%", "sqlite:///%"],
+      ["objectstore%2Bfile:///%25", "objectstore+file:///%"],
+    ]) {
+      assert.throws(
+        () => directoryServiceFromUrl(`cache://?near=${near}&far=memory://`),
+        configErrorNaming("InvalidUrl", decoded!),
+        near,
+      );
+    }
+  });
+
+  it("percent-encoded paths are decoded; valid forms keep working", async () => {
+    const blobs = blobServiceFromUrl(`objectstore+file://${work}/with%20space`);
+    assert.ok(blobs instanceof ObjectStoreBlobService);
+    await put(blobs, fx.BLOB_A);
+    assert.ok(await readdir(join(work, "with space")));
+    const dirs = directoryServiceFromUrl(`sqlite://${work}/dirs%20db.sqlite`);
+    assert.ok(dirs instanceof SqliteDirectoryService);
+    await dirs.close();
+    assert.ok((await readdir(work)).includes("dirs db.sqlite"));
+    for (const url of [
+      "objectstore+memory:///",
+      "objectstore+s3://bucket/path?region=eu-west-1",
+      "grpc+unix:///path/with%20space",
+      "grpc+http://[::1]:12345",
+      "memory://",
+    ]) {
+      blobServiceFromUrl(url);
+      directoryServiceFromUrl(url);
+    }
+  });
+});
+
+describe("outside input: composition files", () => {
+  it("bad object store and gRPC URLs are InvalidUrl naming the entry and the URL", () => {
+    const cases: [string, string][] = [
+      ['type = "objectstore"\nobject_store_url = "file:///%"', "file:///%"],
+      ['type = "objectstore"\nobject_store_url = "file:///a%00b"', "file:///a%00b"],
+      ['type = "objectstore"\nobject_store_url = "s3://b/%"', "s3://b/%"],
+      ['type = "objectstore"\nobject_store_url = "s3://%/p"', "s3://%/p"],
+      ['type = "objectstore"\nobject_store_url = "memory:///#x"', "memory:///#x"],
+      ['type = "objectstore"\nobject_store_url = "not a url"', "not a url"],
+      [
+        'type = "objectstore"\nobject_store_url = "s3://b/p"\nobject_store_options = { constructor = "x" }',
+        "unknown option constructor",
+      ],
+      [
+        'type = "objectstore"\nobject_store_url = "memory:///"\nobject_store_options = { __proto__ = "x" }',
+        "unknown option __proto__",
+      ],
+    ];
+    for (const [lines, named] of cases) {
+      for (const kind of ["blob", "directory"] as const) {
+        const toml = entryToml(kind, lines);
+        assert.throws(
+          () => compositionFromToml(toml),
+          configErrorNaming("InvalidUrl", named),
+          toml,
+        );
+        assert.throws(
+          () => compositionFromToml(toml),
+          configErrorNaming("InvalidUrl", `${kind}services.default`),
+        );
+      }
+    }
+    for (const url of ["grpc+unix:///%", "grpc+http://localhost#x", "grpc+http://"]) {
+      const toml = entryToml("blob", `type = "grpc"\nurl = "${url}"`);
+      assert.throws(() => compositionFromToml(toml), configErrorNaming("InvalidUrl", url), url);
+    }
+  });
+
+  it("a bad URL reference is InvalidUrl naming the field (not a TypeError at construction)", () => {
+    for (const near of ["objectstore://x", "objectstore+1://x", "sqlite:///%", "grpc+unix:///%"]) {
+      const toml = entryToml("directory", `type = "cache"\nnear = "${near}"\nfar = "memory://"`);
+      assert.throws(
+        () => compositionFromToml(toml),
+        configErrorNaming("InvalidUrl", "directoryservices.default.near"),
+        near,
+      );
+      assert.throws(() => compositionFromToml(toml), configErrorNaming("InvalidUrl", near));
+    }
+  });
+
+  it("__proto__, constructor and toString are names like any other", () => {
+    assert.throws(
+      () => compositionFromToml('[__proto__services.default]\ntype = "bogus"'),
+      configError("UnknownKind", /__proto__services/),
+    );
+    assert.throws(
+      () => compositionFromToml('[constructorservices.default]\ntype = "memory"'),
+      configError("UnknownKind", /constructorservices/),
+    );
+    assert.throws(
+      () => Composition.fromUrls({ ["__proto__"]: "memory://" }),
+      configError("InvalidUrl", /unknown __proto__ service type memory/),
+    );
+    assert.throws(
+      () => compositionFromToml('[blobservices.__proto__]\ntype = "bogus"\nfoo=1'),
+      configError("UnknownType", /blobservices\.__proto__: Unknown type: bogus/),
+    );
+    assert.throws(
+      () => compositionFromToml('[blobservices.__proto__]\ntype = "memory"\nfoo=1'),
+      configError("InvalidField", /blobservices\.__proto__: unknown field foo/),
+    );
+    assert.throws(
+      () => compositionFromToml('[blobservices.default]\ntype = "constructor"'),
+      configError("UnknownType", /Unknown type: constructor/),
+    );
+    for (const field of ["__proto__", "constructor", "toString"]) {
+      assert.throws(
+        () => compositionFromToml(entryToml("blob", `type = "memory"\n${field} = 1`)),
+        configError("InvalidField", new RegExp(`unknown field ${field}`)),
+        field,
+      );
+      assert.throws(
+        () => compositionFromToml(`[defaults]\n${field} = 1`),
+        configError("InvalidField", new RegExp(`unknown field defaults.${field}`)),
+        field,
+      );
+      assert.throws(
+        () => compositionFromToml(`${field} = 1`),
+        configError("InvalidField", new RegExp(`unknown top-level key ${field}`)),
+        field,
+      );
+      // A reference to a missing entry of that name is "not found", as for any name...
+      assert.throws(
+        () => compositionFromToml(entryToml("blob", `type = "priority"\nservices = ["${field}"]`)),
+        configError(
+          "NotFound",
+          new RegExp(`store not found: ${field} \\(no blobservices.${field}\\)`),
+        ),
+        field,
+      );
+      // ...and an entry of that name is found.
+      const c = compositionFromToml(
+        `${entryToml("blob", `type = "priority"\nservices = ["${field}"]`)}` +
+          `[blobservices.${field}]\ntype = "memory"\n`,
+      );
+      assert.deepEqual(c.names("blob").sort(), [field, "default"].sort());
+      assert.ok(c.blobService(field) instanceof MemoryBlobService);
+      assert.equal((c.blobService() as PriorityBlobService).services[0], c.blobService(field));
+    }
+  });
+});
+
+describe("avg_chunk_size: exactly what FastCDC accepts", () => {
+  // chunkSizesFor(avg) is min = avg/2, max = 2·avg; CutParams wants min ≥ 64, max ≥ 1024 and
+  // min ≤ 1 MiB, so avg runs from 512 to 2 MiB, and must be even for min to be whole bytes.
+  const accepted = [512, 514, 16384, 262144, 2097150, 2097152];
+  const rejected = [
+    0,
+    -512,
+    255,
+    256,
+    300,
+    510,
+    511,
+    513,
+    1001,
+    2097151,
+    2097153,
+    2097154,
+    4194304,
+    4194305,
+    8000000,
+    64 * 1024 * 1024,
+  ];
+
+  it("validAvgChunkSize agrees with CutParams around every edge (odd sizes refused)", () => {
+    const cutParamsAccepts = (n: number) => {
+      try {
+        new CutParams(chunkSizesFor(n));
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (const edge of [128, 256, 512, 1024, 1048576, 2097152, 4194304, 8388608]) {
+      for (let n = edge - 3; n <= edge + 3; n++) {
+        assert.equal(validAvgChunkSize(n), n % 2 === 0 && cutParamsAccepts(n), String(n));
+      }
+    }
+    // The range messages quote is the one enforced.
+    const { min, max } = AVG_CHUNK_SIZE_LIMITS;
+    assert.ok(validAvgChunkSize(min) && validAvgChunkSize(max));
+    assert.ok(!validAvgChunkSize(min - 2) && !validAvgChunkSize(max + 2));
+    for (const n of accepted) assert.ok(validAvgChunkSize(n), String(n));
+    for (const n of rejected) assert.ok(!validAvgChunkSize(n), String(n));
+    for (const v of [512.5, Number.NaN, "512", 512n, undefined]) assert.ok(!validAvgChunkSize(v));
+  });
+
+  it("accepted sizes build services that can write", async () => {
+    for (const n of accepted) {
+      const viaUrl = blobServiceFromUrl(`objectstore+memory:///?avg_chunk_size=${n}`);
+      const viaToml = compositionFromToml(
+        entryToml(
+          "blob",
+          `type = "objectstore"\nobject_store_url = "memory:///"\navg_chunk_size = ${n}`,
+        ),
+      ).blobService();
+      const viaDefaults = compositionFromToml(
+        `[defaults]\navg_chunk_size = ${n}\n${entryToml("blob", 'type = "objectstore"\nobject_store_url = "memory:///"')}`,
+      ).blobService();
+      const viaOptions = blobServiceFromUrl("objectstore+memory:///", { avgChunkSize: n });
+      for (const svc of [viaUrl, viaToml, viaDefaults, viaOptions]) {
+        assert.deepEqual(await get(svc, await put(svc, fx.BLOB_B)), fx.BLOB_B, String(n));
+      }
+    }
+  });
+
+  it("rejected sizes fail when the service or composition is built", () => {
+    for (const n of rejected) {
+      const url = `objectstore+memory:///?avg_chunk_size=${n}`;
+      assert.throws(() => blobServiceFromUrl(url), configErrorNaming("InvalidUrl", url), url);
+      assert.throws(
+        () =>
+          compositionFromToml(
+            entryToml(
+              "blob",
+              `type = "objectstore"\nobject_store_url = "memory:///"\navg_chunk_size = ${n}`,
+            ),
+          ),
+        configError("InvalidField", /blobservices\.default: avg_chunk_size/),
+        String(n),
+      );
+      assert.throws(
+        () => compositionFromToml(`[defaults]\navg_chunk_size = ${n}`),
+        configError("InvalidField", /defaults\.avg_chunk_size/),
+        String(n),
+      );
+      assert.throws(
+        () => blobServiceFromUrl("objectstore+memory:///", { avgChunkSize: n }),
+        configError("InvalidField", /avg_chunk_size/),
+        String(n),
+      );
+    }
+    // Not an integer in a file.
+    assert.throws(
+      () => compositionFromToml(`[defaults]\navg_chunk_size = 512.5`),
+      configError("InvalidField", /defaults\.avg_chunk_size/),
+    );
+    assert.throws(
+      () => compositionFromToml(`[defaults]\navg_chunk_size = "1024"`),
+      configError("InvalidField", /defaults\.avg_chunk_size/),
+    );
+  });
+
+  it("URLs take plain decimal digits only", () => {
+    for (const value of ["1e3", "0x400", "1024.0", "+1024", "%201024", "1_024", "", "1024abc"]) {
+      const url = `objectstore+memory:///?avg_chunk_size=${value}`;
+      assert.throws(() => blobServiceFromUrl(url), configErrorNaming("InvalidUrl", url), url);
+    }
+    assert.throws(
+      () => blobServiceFromUrl("objectstore+memory:///?avg_chunk_size=1024&avg_chunk_size=2048"),
+      configError("InvalidUrl", /given twice/),
+    );
   });
 });
 

@@ -35,7 +35,7 @@ import { ConfigError } from "../errors.ts";
 import { GrpcBlobService } from "../grpc/blob-client.ts";
 import { GrpcDirectoryService } from "../grpc/directory-client.ts";
 import { transportFromUrl } from "../grpc/transport.ts";
-import { validAvgChunkSize } from "./defaults.ts";
+import { AVG_CHUNK_SIZE_RULE, validAvgChunkSize } from "./defaults.ts";
 import { Fields, type ServiceConfig } from "./fields.ts";
 import {
   cacheBuilder,
@@ -67,28 +67,36 @@ function objectStore(
       const options = f.stringMap("object_store_options") ?? {};
       const avg = withChunking ? f.integer("avg_chunk_size") : undefined;
       f.done();
-      if (avg !== undefined && !validAvgChunkSize(avg)) f.fail(`invalid avg_chunk_size ${avg}`);
-      return { open: objectStoreOpener({ url, options }), avgChunkSize: avg };
+      if (avg !== undefined && !validAvgChunkSize(avg)) {
+        f.fail(`avg_chunk_size ${avg} ${AVG_CHUNK_SIZE_RULE}`);
+      }
+      return { open: objectStoreOpener({ url, options, where }), avgChunkSize: avg };
     },
     references: none,
     build: make,
     fromUrl(u, raw) {
-      const { url, options, kept } = splitObjectStoreUrl(u, withChunking ? ["avg_chunk_size"] : []);
+      const keep = withChunking ? ["avg_chunk_size"] : [];
+      const { url, options, kept } = splitObjectStoreUrl(u, raw, keep);
       const config: Record<string, unknown> = { type: "objectstore", object_store_url: url };
       if (Object.keys(options).length > 0) config.object_store_options = options;
       if (kept.avg_chunk_size !== undefined) {
-        const n = Number(kept.avg_chunk_size);
-        if (!validAvgChunkSize(n)) {
-          throw new ConfigError(
-            "InvalidUrl",
-            `${raw}: invalid avg_chunk_size ${kept.avg_chunk_size}`,
-          );
-        }
-        config.avg_chunk_size = n;
+        config.avg_chunk_size = avgChunkSizeParam(kept.avg_chunk_size, raw);
       }
       return config as ServiceConfig;
     },
   };
+}
+
+/**
+ * `?avg_chunk_size=N`: plain decimal digits only, since `Number()` would also take `1e3`, `0x400`
+ * or ` 512 ` and the same size should have one spelling.
+ */
+function avgChunkSizeParam(value: string, raw: string): number {
+  const n = /^[0-9]+$/.test(value) ? Number(value) : Number.NaN;
+  if (!validAvgChunkSize(n)) {
+    throw new ConfigError("InvalidUrl", `${raw}: avg_chunk_size ${value} ${AVG_CHUNK_SIZE_RULE}`);
+  }
+  return n;
 }
 
 const combined: ServiceBuilder<{ local: string; remote: string }> = {

@@ -87,7 +87,8 @@ export class Composition {
     options: CompositionOptions = {},
   ) {
     const registry = options.registry ?? castoreRegistry;
-    const entries: Record<string, Record<string, ServiceConfig>> = {};
+    // Null prototype, as in parseCompositionToml: a kind `__proto__` must be an unknown kind.
+    const entries: Record<string, Record<string, ServiceConfig>> = Object.create(null);
     for (const [kind, url] of Object.entries(urls)) {
       if (url !== undefined) entries[kind] = { default: registry.configFromUrl(kind, url) };
     }
@@ -109,7 +110,7 @@ export class Composition {
       for (const [name, e] of m) {
         for (const r of e.references) {
           if (isUrlReference(r.ref)) {
-            this.#checkUrl(r.kind, r.ref, `${entryName(kind, name)}.${r.field}`);
+            this.#checkUrlReference(r.kind, r.ref, `${entryName(kind, name)}.${r.field}`);
           } else if (!this.has(r.kind, r.ref)) {
             throw new ConfigError(
               "NotFound",
@@ -139,6 +140,16 @@ export class Composition {
       state.set(key, "done");
     };
     for (const [kind, m] of this.#entries) for (const name of m.keys()) visit(kind, name);
+  }
+
+  /** `#checkUrl`, with errors that also say which field holds the URL. */
+  #checkUrlReference(kind: string, url: string, where: string): void {
+    try {
+      this.#checkUrl(kind, url, where);
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      throw new ConfigError(e.code, `${where}: ${e.message}`, { cause: e });
+    }
   }
 
   /** A URL reference must be buildable too (and so must the URLs it refers to). */

@@ -27,7 +27,8 @@ export class Fields {
 
   #get(name: string): unknown {
     this.#seen.add(name);
-    return this.#config[name];
+    // Own fields only: an entry built as a plain object must not "have" `constructor`.
+    return Object.hasOwn(this.#config, name) ? this.#config[name] : undefined;
   }
 
   string(name: string): string | undefined {
@@ -60,9 +61,10 @@ export class Fields {
   stringMap(name: string): Record<string, string> | undefined {
     const v = this.#get(name);
     if (v === undefined) return undefined;
-    if (typeof v !== "object" || v === null || Array.isArray(v))
+    if (typeof v !== "object" || v === null || Array.isArray(v) || v instanceof Date)
       this.fail(`${name} must be a table`);
-    const out: Record<string, string> = {};
+    // Null prototype: a key `__proto__` is kept (and then reported as an unknown option).
+    const out: Record<string, string> = Object.create(null);
     for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
       if (typeof x !== "string") this.fail(`${name}.${k} must be a string`);
       out[k] = x;

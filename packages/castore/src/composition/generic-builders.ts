@@ -8,8 +8,20 @@ import { ConfigError } from "../errors.ts";
 import { checkGrpcUrl } from "../grpc/transport.ts";
 import { Fields } from "./fields.ts";
 import type { BuildContext, Reference, ServiceBuilder } from "./registry.ts";
+import { decodeUrlPath } from "./url.ts";
 
 const none = (): readonly Reference[] => [];
+
+/**
+ * The registry picks a type by the scheme up to its first `+`; types that wrap no other URL
+ * take their plain scheme only, so `memory+foo://` is not quietly a memory service.
+ */
+function plainScheme(u: URL, raw: string): void {
+  if (u.protocol.includes("+")) {
+    const tag = u.protocol.slice(0, u.protocol.indexOf("+"));
+    throw new ConfigError("InvalidUrl", `${raw}: expected ${tag}://, not ${u.protocol}//`);
+  }
+}
 
 /** `memory` (no fields; `memory://`). */
 export function memoryBuilder(make: () => unknown): ServiceBuilder<null> {
@@ -21,6 +33,7 @@ export function memoryBuilder(make: () => unknown): ServiceBuilder<null> {
     references: none,
     build: make,
     fromUrl(u, raw) {
+      plainScheme(u, raw);
       if (u.host !== "" || u.pathname !== "" || u.search !== "") {
         throw new ConfigError("InvalidUrl", `${raw}: memory:// takes no host, path or parameters`);
       }
@@ -81,12 +94,15 @@ export function cacheBuilder(
     ],
     build: (p, ctx) => make(ctx.resolve(kind, p.near), ctx.resolve(kind, p.far), ctx),
     fromUrl(u, raw) {
+      plainScheme(u, raw);
       if (u.host !== "" || u.pathname !== "") {
         throw new ConfigError("InvalidUrl", `${raw}: cache:// takes only ?near=&far=`);
       }
       for (const k of u.searchParams.keys()) {
         if (k !== "near" && k !== "far")
           throw new ConfigError("InvalidUrl", `${raw}: unknown parameter ${k}`);
+        if (u.searchParams.getAll(k).length > 1)
+          throw new ConfigError("InvalidUrl", `${raw}: ${k} given twice`);
       }
       const near = u.searchParams.get("near");
       const far = u.searchParams.get("far");
@@ -118,10 +134,11 @@ export function sqliteBuilder(
     references: none,
     build: make,
     fromUrl(u, raw) {
+      plainScheme(u, raw);
       if (u.host !== "") throw new ConfigError("InvalidUrl", `${raw}: host may not be set`);
       if (u.search !== "")
         throw new ConfigError("InvalidUrl", `${raw}: sqlite takes no parameters`);
-      const path = decodeURIComponent(u.pathname);
+      const path = decodeUrlPath(u.pathname, raw);
       if (path === "") return { type: "sqlite", is_temporary: true };
       if (path === "/")
         throw new ConfigError("InvalidUrl", `${raw}: cowardly refusing to open / with sqlite`);

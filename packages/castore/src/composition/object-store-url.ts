@@ -7,14 +7,22 @@ import { FileObjectStore } from "../objectstore/file.ts";
 import { MemoryObjectStore } from "../objectstore/memory.ts";
 import { type S3Config, S3ObjectStore } from "../objectstore/s3.ts";
 import type { ObjectStore } from "../objectstore/types.ts";
+import { decodeUrlPart, decodeUrlPath, parseUrl } from "./url.ts";
 
 export interface ObjectStoreSpec {
   readonly url: string;
   readonly options: Readonly<Record<string, string>>;
+  /** The entry or service URL the store is configured in, for messages. */
+  readonly where?: string;
+}
+
+/** Names the object store URL, and where it was given when that is known. */
+function label(spec: ObjectStoreSpec): string {
+  return spec.where === undefined ? spec.url : `${spec.where}: object store ${spec.url}`;
 }
 
 function fail(spec: ObjectStoreSpec, why: string): never {
-  throw new ConfigError("InvalidUrl", `${spec.url}: ${why}`);
+  throw new ConfigError("InvalidUrl", `${label(spec)}: ${why}`);
 }
 
 function noOptions(spec: ObjectStoreSpec): void {
@@ -24,18 +32,13 @@ function noOptions(spec: ObjectStoreSpec): void {
 
 /** Checks the URL and options, returning a function that opens the store. */
 export function objectStoreOpener(spec: ObjectStoreSpec): () => ObjectStore {
-  let u: URL;
-  try {
-    u = new URL(spec.url);
-  } catch {
-    throw new ConfigError("InvalidUrl", `invalid object store URL: ${spec.url}`);
-  }
+  const u = parseUrl(spec.url, label(spec));
   switch (u.protocol) {
     case "file:": {
       if (u.host !== "") fail(spec, "host may not be set");
       if (u.search !== "") fail(spec, "file object stores take no parameters");
       noOptions(spec);
-      const path = decodeURIComponent(u.pathname);
+      const path = decodeUrlPath(u.pathname, label(spec));
       if (path === "" || path === "/") fail(spec, "refusing to use / as an object store");
       return () => new FileObjectStore(path);
     }
@@ -57,19 +60,38 @@ export function objectStoreOpener(spec: ObjectStoreSpec): () => ObjectStore {
   }
 }
 
+const PREFIX = "objectstore+";
+
 /**
  * Splits `objectstore+<inner>?a=b` into the inner URL and its query parameters (Tvix passes the
  * parameters as object_store_options); `keep` names parameters that belong to the service
- * instead (`avg_chunk_size`).
+ * instead (`avg_chunk_size`). `raw` is the URL as given, for messages.
  */
 export function splitObjectStoreUrl(
   u: URL,
+  raw: string,
   keep: readonly string[] = [],
 ): { url: string; options: Record<string, string>; kept: Record<string, string> } {
-  const inner = new URL(u.href.slice("objectstore+".length));
-  const options: Record<string, string> = {};
-  const kept: Record<string, string> = {};
-  for (const [k, v] of u.searchParams) (keep.includes(k) ? kept : options)[k] = v;
+  // The registry picks this type for any `objectstore…:` scheme; only `objectstore+<scheme>:`
+  // names a store (`objectstore:memory:///` would otherwise be cut at the wrong place).
+  if (!u.protocol.startsWith(PREFIX) || u.protocol === `${PREFIX}:`) {
+    throw new ConfigError("InvalidUrl", `${raw}: expected objectstore+<object store URL>`);
+  }
+  let inner: URL;
+  try {
+    inner = new URL(u.href.slice(PREFIX.length));
+  } catch {
+    throw new ConfigError("InvalidUrl", `${raw}: invalid object store URL after objectstore+`);
+  }
+  // Null-prototype maps: a parameter named `__proto__` must arrive as an (unknown) option.
+  const options: Record<string, string> = Object.create(null);
+  const kept: Record<string, string> = Object.create(null);
+  for (const [k, v] of u.searchParams) {
+    const into = keep.includes(k) ? kept : options;
+    // Which of two values would win is not obvious to whoever wrote them.
+    if (Object.hasOwn(into, k)) throw new ConfigError("InvalidUrl", `${raw}: ${k} given twice`);
+    into[k] = v;
+  }
   inner.search = "";
   // URL keeps "?" off when search is empty; a bare "memory:///" stays as written.
   return { url: inner.href, options, kept };
@@ -78,38 +100,41 @@ export function splitObjectStoreUrl(
 /**
  * S3 options: Apache object_store's names (`aws_…`) and their short forms; anything not given
  * comes from the usual AWS environment variables. No credentials at all means unsigned
- * requests (public buckets).
+ * requests (public buckets). A Map, not an object literal: `constructor` or `toString` must be
+ * unknown options rather than inherited entries.
  */
-const S3_OPTIONS: Record<string, keyof S3Config | "allowHttp"> = {
-  endpoint: "endpoint",
-  aws_endpoint: "endpoint",
-  aws_endpoint_url: "endpoint",
-  region: "region",
-  aws_region: "region",
-  access_key_id: "accessKeyId",
-  aws_access_key_id: "accessKeyId",
-  secret_access_key: "secretAccessKey",
-  aws_secret_access_key: "secretAccessKey",
-  session_token: "sessionToken",
-  aws_session_token: "sessionToken",
-  token: "sessionToken",
-  aws_token: "sessionToken",
-  virtual_hosted_style_request: "virtualHosted",
-  aws_virtual_hosted_style_request: "virtualHosted",
-  // Accepted for compatibility with object_store URLs; plain-HTTP endpoints are allowed anyway.
-  allow_http: "allowHttp",
-  aws_allow_http: "allowHttp",
-};
+const S3_OPTIONS = new Map<string, keyof S3Config | "allowHttp">(
+  Object.entries({
+    endpoint: "endpoint",
+    aws_endpoint: "endpoint",
+    aws_endpoint_url: "endpoint",
+    region: "region",
+    aws_region: "region",
+    access_key_id: "accessKeyId",
+    aws_access_key_id: "accessKeyId",
+    secret_access_key: "secretAccessKey",
+    aws_secret_access_key: "secretAccessKey",
+    session_token: "sessionToken",
+    aws_session_token: "sessionToken",
+    token: "sessionToken",
+    aws_token: "sessionToken",
+    virtual_hosted_style_request: "virtualHosted",
+    aws_virtual_hosted_style_request: "virtualHosted",
+    // Accepted for compatibility with object_store URLs; plain-HTTP endpoints are allowed anyway.
+    allow_http: "allowHttp",
+    aws_allow_http: "allowHttp",
+  } as const),
+);
 
 function s3Config(spec: ObjectStoreSpec, u: URL): S3Config {
-  const bucket = decodeURIComponent(u.hostname);
+  const bucket = decodeUrlPart(u.hostname, label(spec));
   if (bucket === "") fail(spec, "missing bucket name (s3://BUCKET/PREFIX)");
   if (u.port !== "" || u.username !== "" || u.password !== "") {
     fail(spec, "the bucket name cannot carry a port or credentials; use endpoint=…");
   }
-  const given: Record<string, string> = {};
+  const given: Partial<Record<keyof S3Config | "allowHttp", string>> = {};
   for (const [k, v] of [...u.searchParams, ...Object.entries(spec.options)]) {
-    const field = S3_OPTIONS[k];
+    const field = S3_OPTIONS.get(k);
     if (!field) fail(spec, `unknown option ${k}`);
     given[field] = v;
   }
@@ -124,7 +149,7 @@ function s3Config(spec: ObjectStoreSpec, u: URL): S3Config {
     }
   }
   const flag = (v: string | undefined) => v === "true" || v === "1";
-  const prefix = decodeURIComponent(u.pathname).replace(/^\/+|\/+$/g, "");
+  const prefix = decodeUrlPart(u.pathname, label(spec)).replace(/^\/+|\/+$/g, "");
   for (const seg of prefix.split("/")) {
     if (prefix !== "" && (seg === "" || seg === "." || seg === ".."))
       fail(spec, `invalid prefix ${prefix}`);

@@ -11,6 +11,7 @@
 import { ConfigError } from "../errors.ts";
 import type { ResolvedDefaults } from "./defaults.ts";
 import type { ServiceConfig } from "./fields.ts";
+import { parseUrl } from "./url.ts";
 
 /** A use of another service: by name, or (containing `://`) an anonymous one from a URL. */
 export interface Reference {
@@ -68,12 +69,7 @@ export class Registry {
    * (`objectstore+s3` → `objectstore`), as in Tvix.
    */
   configFromUrl(kind: string, url: string): ServiceConfig {
-    let u: URL;
-    try {
-      u = new URL(url);
-    } catch {
-      throw new ConfigError("InvalidUrl", `invalid service URL: ${url}`);
-    }
+    const u = parseUrl(url);
     const tag = u.protocol.slice(0, -1).split("+")[0]!;
     const b = this.#builders.get(`${kind}\0${tag}`);
     if (!b) throw new ConfigError("InvalidUrl", `${url}: unknown ${kind} service type ${tag}`);

@@ -7,7 +7,7 @@
 import { parse, TomlError } from "smol-toml";
 import { ConfigError } from "../errors.ts";
 import { Composition, type CompositionOptions } from "./composition.ts";
-import { type ServiceDefaults, validAvgChunkSize } from "./defaults.ts";
+import { AVG_CHUNK_SIZE_RULE, type ServiceDefaults, validAvgChunkSize } from "./defaults.ts";
 import type { ServiceConfig } from "./fields.ts";
 
 export interface CompositionFile {
@@ -27,7 +27,9 @@ export function parseCompositionToml(text: string, source = "composition"): Comp
     const why = e instanceof TomlError ? e.message.split("\n")[0] : (e as Error).message;
     throw new ConfigError("InvalidToml", `${source}: ${why}`, { cause: e });
   }
-  const entries: Record<string, Record<string, ServiceConfig>> = {};
+  // Null prototypes throughout (smol-toml's own tables have none either): with `{}`, a kind or
+  // name `__proto__` would set the prototype and the entry would vanish without an error.
+  const entries: Record<string, Record<string, ServiceConfig>> = Object.create(null);
   let defaults: ServiceDefaults = {};
   for (const [key, value] of Object.entries(doc)) {
     if (key === "defaults") {
@@ -39,7 +41,7 @@ export function parseCompositionToml(text: string, source = "composition"): Comp
     }
     if (!isTable(value)) throw new ConfigError("InvalidField", `${source}: ${key} must be a table`);
     const kind = key.slice(0, -"services".length);
-    const named: Record<string, ServiceConfig> = {};
+    const named: Record<string, ServiceConfig> = Object.create(null);
     for (const [name, entry] of Object.entries(value)) {
       if (!isTable(entry) || typeof entry.type !== "string") {
         throw new ConfigError(
@@ -61,7 +63,10 @@ function parseDefaults(value: unknown, source: string): ServiceDefaults {
   for (const [k, v] of Object.entries(value)) {
     if (k === "avg_chunk_size") {
       if (!validAvgChunkSize(v)) {
-        throw new ConfigError("InvalidField", `${source}: defaults.avg_chunk_size ${v} is invalid`);
+        throw new ConfigError(
+          "InvalidField",
+          `${source}: defaults.avg_chunk_size ${v} ${AVG_CHUNK_SIZE_RULE}`,
+        );
       }
       avgChunkSize = v;
     } else if (k === "size_formula") {

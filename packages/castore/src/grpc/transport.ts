@@ -6,6 +6,7 @@
 import { connect as netConnect } from "node:net";
 import type { Transport } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
+import { decodeUrlPath, parseUrl } from "../composition/url.ts";
 import { ConfigError } from "../errors.ts";
 
 export type GrpcTarget =
@@ -14,12 +15,7 @@ export type GrpcTarget =
 
 /** Checks a gRPC client URL and says where it points; ConfigError if it is not one. */
 export function checkGrpcUrl(url: string): GrpcTarget {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw new ConfigError("InvalidUrl", `invalid service URL: ${url}`);
-  }
+  const u = parseUrl(url);
   const fail = (why: string): never => {
     throw new ConfigError("InvalidUrl", `${url}: ${why}`);
   };
@@ -27,15 +23,21 @@ export function checkGrpcUrl(url: string): GrpcTarget {
   switch (u.protocol) {
     case "grpc+unix:": {
       if (u.host !== "") fail("host may not be set for unix domain sockets");
-      const path = decodeURIComponent(u.pathname);
+      const path = decodeUrlPath(u.pathname, url);
       if (path === "" || path === "/") fail("missing socket path");
       return { kind: "unix", path };
     }
     case "grpc+http:":
     case "grpc+https:": {
       if (u.pathname !== "" && u.pathname !== "/") fail("path may not be set");
+      if (u.host === "") fail("missing host");
+      // Credentials would be dropped from the connection without a word.
+      if (u.username !== "" || u.password !== "") fail("credentials may not be set");
       const scheme = u.protocol === "grpc+http:" ? "http" : "https";
-      return { kind: "tcp", baseUrl: `${scheme}://${u.host}` };
+      const baseUrl = `${scheme}://${u.host}`;
+      // The host was only checked as an opaque one; http(s) hosts are stricter (`%zz`, spaces).
+      if (!URL.canParse(baseUrl)) fail("invalid host");
+      return { kind: "tcp", baseUrl };
     }
     default:
       return fail("grpc+ prefix is missing from URL");
