@@ -77,6 +77,29 @@ describe("ATerm parser", () => {
     assert.deepEqual(d.args, ['a"b\\c\nd\re\tf', "x$q"]);
     assert.equal(printDerivationString(d), aterm({ args: '"a\\"b\\\\c\\nd\\re\\tf","x$q"' }));
   });
+  it("reads long strings of escapes (unescaped in a buffer, not piece by piece)", () => {
+    // Escapes of every kind between runs of every length, and an escaped quote at the end.
+    let src = "";
+    let want = "";
+    for (let i = 0; i < 30_000; i++) {
+      const run = "x\x80".repeat(i % 7);
+      const [esc, ch] = [
+        ["\\\\", "\\"],
+        ['\\"', '"'],
+        ["\\n", "\n"],
+        ["\\r", "\r"],
+        ["\\t", "\t"],
+        ["\\q", "q"],
+      ][i % 6]!;
+      src += run + esc;
+      want += run + ch;
+    }
+    src += '\\"';
+    want += '"';
+    const d = parseDerivation(latin1Encode(aterm({ args: `"${src}","plain"` })));
+    assert.equal(d.args[0], want);
+    assert.equal(d.args[1], "plain");
+  });
   it("keeps every byte, including non-UTF-8 and control bytes", () => {
     const weird = "\x01\x7f\x80\xc5\xff\u00e9";
     const s = aterm({ env: `("out","${OUT}"),("w","${weird}")` });

@@ -10,6 +10,7 @@ import {
   NarError,
   type NarErrorCode,
   type NarNodeInput,
+  parseListing,
   parseNar,
   readNar,
   writeNar,
@@ -256,6 +257,21 @@ describe("NAR reader rejects (spec §3.2)", () => {
     it("a source yielding something else is a TypeError", async () => {
       await assert.rejects(drain(["nope" as unknown as Uint8Array]), TypeError);
     });
+  });
+});
+
+describe("NAR listing parser rejects", () => {
+  it("nesting deeper than it can recurse, with a NarError (not a stack overflow)", () => {
+    const open = '{"type":"directory","entries":{"d":';
+    const deep = (n: number) =>
+      `{"version":1,"root":${open.repeat(n)}{"type":"symlink","target":"x"}${"}}".repeat(n)}}`;
+    assert.equal(parseListing(deep(500)).version, 1);
+    for (const n of [513, 3000, 100_000]) {
+      assert.throws(
+        () => parseListing(deep(n)),
+        (e) => e instanceof NarError && e.code === "invalid-listing",
+      );
+    }
   });
 });
 

@@ -255,8 +255,15 @@ function u64(x: unknown, what: string): number {
   return x;
 }
 
+/**
+ * Listings nested deeper are refused: `parseEntry` recurses, and at a few thousand levels the
+ * stack runs out (a raw RangeError) before a larger limit would be reached. NARs themselves stop
+ * at 64 levels in current CppNix (and in this package's reader by default).
+ */
+const MAX_LISTING_DEPTH = 512;
+
 function parseEntry(x: unknown, where: string, depth: number): ListingEntry {
-  if (depth > 4096) bad(`nesting too deep at '${where}'`);
+  if (depth > MAX_LISTING_DEPTH) bad(`nesting too deep at '${where}'`);
   if (!isObject(x)) bad(`entry '${where}' is not an object`);
   switch (x.type) {
     case "regular": {
