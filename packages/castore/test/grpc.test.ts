@@ -1,9 +1,12 @@
 /** The shared conformance suites through gRPC clients talking to gRPC servers (TCP and Unix). */
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
+import { connect } from "node:http2";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { Code } from "@connectrpc/connect";
 import * as fx from "../src/fixtures.ts";
 import {
   blobServiceFromUrl,
@@ -94,6 +97,50 @@ describe("gRPC specifics", () => {
       svc.has(fx.BLOB_A_DIGEST),
       (e: unknown) => (e as { kind?: string }).kind === "backend",
     );
+  });
+
+  it("a message declared larger than the server takes fails at once; blobs go in 1 MiB messages", {
+    timeout: 10_000,
+  }, async () => {
+    const blobs = new MemoryBlobService();
+    const server = await serveCastore({ blobService: blobs, listen: "127.0.0.1:0" });
+    try {
+      // A Put whose first message claims 4 GiB, followed by a little data, then nothing more.
+      const session = connect(`http://${server.address}`);
+      const status = await new Promise<string | undefined>((resolve, reject) => {
+        const stream = session.request({
+          ":method": "POST",
+          ":path": "/tvix.castore.v1.BlobService/Put",
+          "content-type": "application/grpc",
+          te: "trailers",
+        });
+        let grpcStatus: string | undefined;
+        stream.on("response", (h) => {
+          grpcStatus ??= h["grpc-status"] as string | undefined;
+        });
+        // The answer comes while the request is still open (it is never finished here).
+        stream.on("trailers", (h) => {
+          resolve(grpcStatus ?? (h["grpc-status"] as string | undefined));
+          stream.close();
+        });
+        stream.on("close", () => resolve(grpcStatus));
+        stream.on("error", reject);
+        stream.resume();
+        stream.write(Buffer.from([0, 0xff, 0xff, 0xff, 0xff]));
+        stream.write(Buffer.alloc(1024 * 1024));
+      });
+      session.close();
+      assert.equal(status, String(Code.ResourceExhausted));
+      // Our client splits a blob handed over whole: 5 MiB is five messages, and it arrives.
+      const client = blobServiceFromUrl(`grpc+http://${server.address}`);
+      const data = new Uint8Array(randomBytes(5 * 1024 * 1024 + 3));
+      const w = client.openWrite();
+      await w.write(data, { transfer: true });
+      const digest = await w.close();
+      assert.ok(await blobs.has(digest));
+    } finally {
+      await server.close();
+    }
   });
 
   it("an invalid directory sent by a client is INVALID_ARGUMENT -> invalid-request", async () => {

@@ -94,6 +94,9 @@ export class GrpcBlobService implements BlobService {
   async close(): Promise<void> {}
 }
 
+/** The most blob data a Put message carries. */
+const PUT_MESSAGE_BYTES = 1024 * 1024;
+
 class GrpcBlobWriter extends BaseBlobWriter {
   readonly #channel = new Channel<{ data: Uint8Array }>();
   readonly #abort = new AbortController();
@@ -111,7 +114,12 @@ class GrpcBlobWriter extends BaseBlobWriter {
   }
 
   protected async store(data: Uint8Array, transfer: boolean): Promise<void> {
-    await this.#channel.push({ data: transfer ? data : data.slice() });
+    const own = transfer ? data : data.slice();
+    // One message per MiB (views, no copies): a file is handed over whole, and servers limit
+    // message sizes (Tvix's to 4 MiB, ours to MAX_MESSAGE_BYTES).
+    for (let at = 0; at < own.length; at += PUT_MESSAGE_BYTES) {
+      await this.#channel.push({ data: own.subarray(at, at + PUT_MESSAGE_BYTES) });
+    }
   }
 
   protected async commit(digest: B3Digest): Promise<void> {

@@ -24,6 +24,14 @@ function digestArg(d: Uint8Array): B3Digest {
   return d;
 }
 
+/**
+ * The largest message a server takes. Without a limit, connect accepts up to 4 GiB and buffers
+ * whatever a client streams towards a declared length (a fuzzer grew a server to 1.2 GB with one
+ * call). Tvix's servers (tonic) take at most 4 MiB; this allows directories with ~100,000
+ * entries, and this package's clients send blob data in 1 MiB messages.
+ */
+export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
 export function blobServiceRoutes(router: ConnectRouter, blobs: BlobService): void {
   router.service(BlobServiceDesc, {
     async stat(req) {
@@ -136,6 +144,7 @@ export async function serveCastore(options: ServeOptions): Promise<CastoreServer
     grpc: true,
     grpcWeb: false,
     connect: false,
+    readMaxBytes: MAX_MESSAGE_BYTES,
     routes: (router) => {
       if (options.blobService) blobServiceRoutes(router, options.blobService);
       if (options.directoryService) directoryServiceRoutes(router, options.directoryService);

@@ -10,6 +10,7 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import {
   type BlobService,
   blobServiceRoutes,
+  MAX_MESSAGE_BYTES,
   type DirectoryService,
   directoryServiceRoutes,
   ValidationError,
@@ -113,6 +114,7 @@ export async function serveStore(o: ServeStoreOptions): Promise<StoreServer> {
     grpc: true,
     grpcWeb: false,
     connect: false,
+    readMaxBytes: MAX_MESSAGE_BYTES,
     routes: (router) => {
       blobServiceRoutes(router, o.blobService);
       directoryServiceRoutes(router, o.directoryService);
