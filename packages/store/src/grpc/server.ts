@@ -10,9 +10,9 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import {
   type BlobService,
   blobServiceRoutes,
-  MAX_MESSAGE_BYTES,
   type DirectoryService,
   directoryServiceRoutes,
+  MAX_MESSAGE_BYTES,
   ValidationError,
 } from "@tvix-ts/castore";
 import { PathInfoError, storeGrpcCodeOf } from "../errors.ts";
