@@ -89,6 +89,19 @@ export class NarIngestError extends StoreError {
   }
 }
 
+/**
+ * The first error in `e`'s cause chain (`e` itself, its `cause`, that one's `cause`, ...) that
+ * `match` accepts: layers wrap each other's errors, and what went wrong is often further down.
+ */
+export function findCause<T>(e: unknown, match: (c: unknown) => c is T): T | undefined {
+  // Bounded: a chain can be cyclic.
+  for (let c = e, depth = 0; c !== undefined && c !== null && depth < 32; depth++) {
+    if (match(c)) return c;
+    c = (c as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
 /** The gRPC status a server answers for a store (or castore) error. */
 export function storeGrpcCodeOf(e: unknown): number {
   if (e instanceof PathInfoError) return GrpcCode.INVALID_ARGUMENT;

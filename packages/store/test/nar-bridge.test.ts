@@ -1,10 +1,10 @@
 /** nar-bridge over HTTP: routes, status codes for every bad request, ranges, upload validation. */
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { request } from "node:http";
 import { connect } from "node:net";
 import { after, before, describe, it } from "node:test";
-import { zstdDecompressSync } from "node:zlib";
+import { brotliCompressSync, zstdCompressSync, zstdDecompressSync } from "node:zlib";
 import { blobServiceFromUrl, directoryServiceFromUrl } from "@tvix-ts/castore";
 import {
   formatNarInfo,
@@ -22,6 +22,7 @@ import {
   type StoreServices,
   startNarBridge,
 } from "../src/index.ts";
+import { fileNar } from "./support/fixtures.ts";
 
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest();
 
@@ -116,6 +117,56 @@ function raw(
       }
     });
   });
+}
+
+/**
+ * Sends `data` on one connection, then half-closes it (`end`, as `nc -N`), destroys it after
+ * `destroyAfterMs`, or leaves it open; resolves with the first response's status (null when
+ * none came) once the server closed the connection or `timeoutMs` passed.
+ */
+function send(
+  port: number,
+  data: Uint8Array,
+  then: "end" | "destroy" | "keep",
+  timeoutMs = 2000,
+  destroyAfterMs = 100,
+): Promise<number | null> {
+  return new Promise((resolve) => {
+    const sock = connect(port, "127.0.0.1");
+    const got: Buffer[] = [];
+    const done = () => {
+      clearTimeout(timer);
+      sock.destroy();
+      const m = /^HTTP\/1\.1 (\d{3})/.exec(Buffer.concat(got).toString("latin1", 0, 20));
+      resolve(m ? Number(m[1]) : null);
+    };
+    const timer = setTimeout(done, timeoutMs);
+    sock.on("data", (d) => {
+      got.push(d);
+      if (then === "keep" && /\r\n\r\n/.test(Buffer.concat(got).toString("latin1"))) done();
+    });
+    sock.on("close", done);
+    sock.on("error", done);
+    sock.on("connect", () => {
+      sock.write(data);
+      if (then === "end") sock.end();
+      if (then === "destroy") setTimeout(() => sock.destroy(), destroyAfterMs);
+    });
+  });
+}
+
+function request1(method: string, path: string, body?: Uint8Array, length = body?.length): Buffer {
+  const cl = length === undefined ? "" : `Content-Length: ${length}\r\n`;
+  const head = Buffer.from(`${method} ${path} HTTP/1.1\r\nHost: x\r\n${cl}\r\n`);
+  return body ? Buffer.concat([head, body]) : head;
+}
+
+function freshStore(): StoreServices {
+  return {
+    blobService: blobServiceFromUrl("memory://"),
+    directoryService: directoryServiceFromUrl("memory://"),
+    pathInfoService: new MemoryPathInfoService(),
+  };
 }
 
 describe("nar-bridge", () => {
@@ -453,6 +504,113 @@ describe("nar-bridge", () => {
       }
     } finally {
       await b.close(100);
+    }
+  });
+
+  it("survives brotli (and other) uploads cut off mid-body", async () => {
+    const b = await startNarBridge({ ...freshStore(), port: 0 });
+    try {
+      const files: [string, Buffer][] = [
+        [".br", brotliCompressSync(nar)],
+        [".zst", zstdCompressSync(nar)],
+        ["", nar],
+      ];
+      for (const [ext, file] of files) {
+        const path = `/nar/${"0".repeat(52)}.nar${ext}`;
+        const partial = request1("PUT", path, file.subarray(0, file.length >> 1), file.length + 10);
+        // The client goes away (destroy) or shuts down its side (end) before the body is all
+        // there: the upload fails however it may, and the server keeps answering.
+        for (const then of ["destroy", "end"] as const) {
+          const status = await send(b.port, partial, then);
+          assert.ok(status === null || status === 400, `${ext} ${then}: ${status}`);
+          assert.equal((await http(b.port, "GET", "/nix-cache-info")).status, 200);
+        }
+      }
+    } finally {
+      await b.close(100);
+    }
+  });
+
+  it("answers a NAR whose file contents are cut short with 400", async () => {
+    const b = await startNarBridge({ ...freshStore(), port: 0 });
+    try {
+      const truncated = Buffer.from(
+        "0d000000000000006e69782d617263686976652d3100000001000000000000002800000000000000040000000000000074797065000000000700000000000000726567756c6172000800000000000000636f6e74656e7473ffffff7f0000000068656c6c6f20776f726c6400000000000100000000000000",
+        "hex",
+      );
+      const r = await http(
+        b.port,
+        "PUT",
+        `/nar/${nixbase32.encode(sha(truncated))}.nar`,
+        truncated,
+      );
+      assert.equal(r.status, 400, r.body.toString());
+      assert.match(r.body.toString(), /invalid NAR/);
+      // Compressed data cut short inside a large file's contents: 400 as well.
+      const big = fileNar(randomBytes(2 * 1024 * 1024));
+      const z = zstdCompressSync(big).subarray(0, 1024 * 1024);
+      const c = await http(b.port, "PUT", `/nar/${nixbase32.encode(sha(z))}.nar.zst`, z);
+      assert.equal(c.status, 400, c.body.toString());
+    } finally {
+      await b.close(100);
+    }
+  });
+
+  it("leaves no directory closure behind for a NAR uploaded under the wrong file hash", async () => {
+    const fresh = freshStore();
+    const b = await startNarBridge({ ...fresh, port: 0 });
+    try {
+      const other = nixbase32.encode(sha(Buffer.from("other bytes")));
+      const r = await http(b.port, "PUT", `/nar/${other}.nar`, nar);
+      assert.equal(r.status, 400);
+      assert.match(r.body.toString(), /uploaded file hashes to/);
+      assert.equal(info.node.type, "directory");
+      const get = await http(b.port, "GET", `/${narUrl(info.node, info.narSize)}`);
+      assert.equal(get.status, 404);
+      // Under its own hash it is accepted, and then its closure is there.
+      const ok = await http(b.port, "PUT", `/nar/${nixbase32.encode(sha(nar))}.nar`, nar);
+      assert.equal(ok.status, 200);
+      assert.equal((await http(b.port, "GET", `/${narUrl(info.node, info.narSize)}`)).status, 200);
+    } finally {
+      await b.close(100);
+    }
+  });
+
+  it("answers requests whose client half-closed the connection after sending them", async () => {
+    for (const fastPath of [true, false]) {
+      const b = await startNarBridge({ ...store, port: 0, fastPath });
+      try {
+        for (const [ext, compress] of [
+          [".zst", zstdCompressSync],
+          [".br", brotliCompressSync],
+        ] as const) {
+          const file = compress(nar);
+          const path = `/nar/${nixbase32.encode(sha(file))}.nar${ext}`;
+          const what = `fastPath=${fastPath} ${ext}`;
+          assert.equal(await send(b.port, request1("PUT", path, file), "end"), 200, what);
+          assert.equal(await send(b.port, request1("GET", path), "end"), 200, what);
+        }
+        const narinfo = request1("GET", `/${info.storePath.hashPart}.narinfo`);
+        assert.equal(await send(b.port, narinfo, "end"), 200, `fastPath=${fastPath} narinfo`);
+        const miss = request1("GET", `/${"1".repeat(32)}.narinfo`);
+        assert.equal(await send(b.port, miss, "end"), 404, `fastPath=${fastPath} miss`);
+      } finally {
+        await b.close(100);
+      }
+    }
+  });
+
+  it("does not read a request path starting with // as a host", async () => {
+    for (const fastPath of [true, false]) {
+      const b = await startNarBridge({ ...store, port: 0, fastPath });
+      try {
+        for (const path of [`//${info.storePath.hashPart}.narinfo`, "//x.narinfo", "//", "//x/"]) {
+          const r = await http(b.port, "GET", path);
+          assert.equal(r.status, 404, `fastPath=${fastPath} ${path}: ${r.body}`);
+        }
+      } finally {
+        await b.close(100);
+      }
     }
   });
 

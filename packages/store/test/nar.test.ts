@@ -236,6 +236,59 @@ describe("NAR ingestion", () => {
     }
   });
 
+  it("a file's contents cut short are invalid-nar, not a failed upload", async () => {
+    // The reader's NarError reaches ingestNar wrapped by the blob uploader; declared lengths
+    // above and below the uploader's streaming threshold take its two paths.
+    const fuzzed = Buffer.from(
+      "0d000000000000006e69782d617263686976652d3100000001000000000000002800000000000000040000000000000074797065000000000700000000000000726567756c6172000800000000000000636f6e74656e7473ffffff7f0000000068656c6c6f20776f726c6400000000000100000000000000",
+      "hex",
+    );
+    const hello = Buffer.from("hello world");
+    for (const b of [fuzzed, fx.fileNar(hello, 100), fx.fileNar(hello, 2 * 1024 * 1024)]) {
+      await assert.rejects(
+        ingestNar(blobServiceFromUrl("memory://"), directoryServiceFromUrl("memory://"), [b]),
+        (e) => e instanceof NarIngestError && e.code === "invalid-nar",
+      );
+    }
+  });
+
+  it("a size limit hit inside a file's contents is size-mismatch", async () => {
+    // Large enough to be streamed to the blob service: the limit is hit while the blob
+    // uploader reads, and reaches ingestNar wrapped by it.
+    const nar = fx.fileNar(Buffer.alloc(2 * 1024 * 1024, 1));
+    const chunks = Array.from({ length: Math.ceil(nar.length / 65536) }, (_, i) =>
+      nar.subarray(i * 65536, (i + 1) * 65536),
+    );
+    await assert.rejects(
+      ingestNar(blobServiceFromUrl("memory://"), directoryServiceFromUrl("memory://"), chunks, {
+        expectedSize: nar.length >> 1,
+      }),
+      (e) => e instanceof NarIngestError && e.code === "size-mismatch",
+    );
+  });
+
+  it("beforeCommit sees the NAR before its directories are committed, and can reject it", async () => {
+    const src = await services();
+    const nar = await collect(renderNar(fx.NODE_COMPLICATED, src.blobs, src.dirs));
+    const dirs = directoryServiceFromUrl("memory://");
+    const refusal = new Error("not this one");
+    let seen: number | undefined;
+    await assert.rejects(
+      ingestNar(blobServiceFromUrl("memory://"), dirs, [nar], {
+        beforeCommit: async (got) => {
+          seen = got.narSize;
+          assert.equal(await dirs.get(fx.DIRECTORY_COMPLICATED.digest()), undefined);
+          throw refusal;
+        },
+      }),
+      (e) => e === refusal,
+    );
+    assert.equal(seen, nar.length);
+    assert.equal(await dirs.get(fx.DIRECTORY_COMPLICATED.digest()), undefined);
+    await ingestNar(blobServiceFromUrl("memory://"), dirs, [nar], { beforeCommit: () => {} });
+    assert.ok(await dirs.get(fx.DIRECTORY_COMPLICATED.digest()));
+  });
+
   it("checks the expected hash and size; nothing becomes visible on mismatch", async () => {
     const src = await services();
     const nar = await collect(renderNar(fx.NODE_COMPLICATED, src.blobs, src.dirs));

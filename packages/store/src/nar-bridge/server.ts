@@ -44,7 +44,7 @@ import {
 } from "@tvix-ts/nix-compat";
 import { compressAs } from "../compress.ts";
 import { decompressAs, narCompression } from "../decompress.ts";
-import { NarIngestError, NarRenderError, StoreError } from "../errors.ts";
+import { findCause, NarIngestError, NarRenderError, StoreError } from "../errors.ts";
 import { NodeSchema } from "../gen/tvix/castore/v1/castore_pb.ts";
 import { ingestNar } from "../nar/ingest.ts";
 import { NarLayout, releaseNarChunk } from "../nar/layout.ts";
@@ -161,7 +161,7 @@ class Bridge {
   };
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? "/", "http://bridge");
+    const url = targetUrl(req.url ?? "/");
     const path = url.pathname;
     const method = req.method ?? "GET";
     const head = method === "HEAD";
@@ -327,33 +327,32 @@ class Bridge {
         yield c;
       }
     }
+    // The file hash is checked before the NAR's directories are committed, so a NAR uploaded
+    // under the wrong name leaves no closure behind.
+    const checkFileHash = () => {
+      const got = new Uint8Array(fileHash.digest());
+      if (!digestEquals(got, parsed.fileHash)) {
+        throw new HttpError(
+          400,
+          `uploaded file hashes to sha256:${nixbase32.encode(got)}, not the sha256:${nixbase32.encode(parsed.fileHash)} of its name`,
+        );
+      }
+    };
     let result: Awaited<ReturnType<typeof ingestNar>>;
     try {
       result = await ingestNar(
         this.#o.blobService,
         this.#o.directoryService,
         decompressAs(method, hashed()),
+        { beforeCommit: checkFileHash },
       );
     } catch (e) {
       if (e instanceof NarIngestError && e.code !== "upload") throw new HttpError(400, e.message);
-      if (e instanceof StoreError && e.code === "decompress") throw new HttpError(400, e.message);
-      if (
-        e instanceof NarIngestError &&
-        e.cause instanceof StoreError &&
-        e.cause.code === "decompress"
-      ) {
-        throw new HttpError(400, e.message);
-      }
+      // Corrupt compressed data, however deep in the NAR (and so however wrapped) it shows.
+      if (findCause(e, isDecompressError)) throw new HttpError(400, (e as Error).message);
       throw e;
     }
-    const got = new Uint8Array(fileHash.digest());
-    if (!digestEquals(got, parsed.fileHash)) {
-      throw new HttpError(
-        400,
-        `uploaded file hashes to sha256:${nixbase32.encode(got)}, not the sha256:${nixbase32.encode(parsed.fileHash)} of its name`,
-      );
-    }
-    this.#pending.add(got, result, method);
+    this.#pending.add(parsed.fileHash, result, method);
     reply(res, 200);
   }
 
@@ -435,6 +434,21 @@ class Bridge {
   }
 }
 
+/**
+ * The URL of a request target. An origin-form target (`/path?query`) is appended to a fixed
+ * origin rather than resolved against it: resolving takes `//x/y` for a host `x` and path `/y`,
+ * so `//<hash>.narinfo` would be `/`. Other forms (absolute-form) are resolved as before.
+ */
+function targetUrl(target: string): URL {
+  return target.startsWith("/")
+    ? new URL(`http://bridge${target}`)
+    : new URL(target, "http://bridge");
+}
+
+function isDecompressError(e: unknown): e is StoreError {
+  return e instanceof StoreError && e.code === "decompress";
+}
+
 function methodNotAllowed(allow: string): HttpError {
   const e = new HttpError(405, "method not allowed");
   (e as HttpError & { allow?: string }).allow = allow;
@@ -463,6 +477,10 @@ export async function startNarBridge(
   const bridge = new Bridge(opts, new PendingNars());
   const server: Server = createServer({ keepAlive: true }, handlerOf(bridge));
   server.keepAliveTimeout = 30_000;
+  // A client that shuts down its sending side after the request (`nc -N`, some proxies) still
+  // wants the answer; by default node:http aborts such a request instead. The property is
+  // node:http's own (not in its types; a test checks it still works).
+  (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   const closeFast = opts.fastPath === false ? undefined : installFastPath(server, bridge.narinfo);
   const sockets = new Set<Socket>();
   server.on("connection", (s) => {

@@ -3,8 +3,9 @@
  * nix-compat's streaming reader while its sha256 and size are computed over the same bytes in
  * one pass. Files become blobs (small ones uploaded in the background), directories are put
  * leaves to root through one putter, which is closed only after the whole NAR was read and —
- * when the caller said what to expect — its hash and size matched; so a rejected NAR never
- * makes a directory closure visible (blobs are content-addressed and harmless).
+ * when the caller said what to expect — its hash and size matched and `beforeCommit` accepted
+ * it; so a rejected NAR never makes a directory closure visible (blobs are content-addressed
+ * and harmless).
  */
 import { createHash } from "node:crypto";
 import {
@@ -16,13 +17,19 @@ import {
   type Node,
 } from "@tvix-ts/castore";
 import { type ChunkSource, formatNarPath, NarError, nixbase32, readNar } from "@tvix-ts/nix-compat";
-import { NarIngestError } from "../errors.ts";
+import { findCause, NarIngestError } from "../errors.ts";
 
 export interface IngestNarOptions {
   /** sha256 the NAR must have. */
   readonly expectedSha256?: Uint8Array;
   /** Size the NAR must have. */
   readonly expectedSize?: number;
+  /**
+   * Last check before the directories are committed, once the whole NAR was read and
+   * validated (nar-bridge checks the uploaded file's hash here: the file is only fully read by
+   * then). Its error rejects the NAR and is thrown as it is.
+   */
+  readonly beforeCommit?: (nar: IngestedNar) => void | Promise<void>;
 }
 
 export interface IngestedNar {
@@ -96,13 +103,7 @@ export async function ingestNar(
     await uploader.join();
   } catch (e) {
     await uploader.join().catch(() => {});
-    if (e instanceof NarIngestError) throw e;
-    if (e instanceof NarError) {
-      throw new NarIngestError("invalid-nar", `invalid NAR: ${e.message}`, { cause: e });
-    }
-    throw new NarIngestError("upload", `ingesting NAR failed: ${(e as Error).message}`, {
-      cause: e,
-    });
+    throw classify(e);
   }
   const narSha256 = new Uint8Array(hash.digest());
   if (opts.expectedSize !== undefined && size !== opts.expectedSize) {
@@ -117,6 +118,8 @@ export async function ingestNar(
       `NAR hash mismatch: expected sha256:${nixbase32.encode(opts.expectedSha256)}, got sha256:${nixbase32.encode(narSha256)}`,
     );
   }
+  const ingested = { node: root!, narSize: size, narSha256 };
+  await opts.beforeCommit?.(ingested);
   if (putter) {
     try {
       await putter.close();
@@ -126,5 +129,24 @@ export async function ingestNar(
       });
     }
   }
-  return { node: root!, narSize: size, narSha256 };
+  return ingested;
+}
+
+/**
+ * The NarIngestError for a failure while reading the NAR. Errors from reading file contents
+ * reach us wrapped by BlobUploader (as its `upload` ImportError), so the cause chain decides:
+ * our own error or a malformed NAR anywhere in it is that, not a failing upload.
+ */
+function classify(e: unknown): NarIngestError {
+  const ours = findCause(e, (c) => c instanceof NarIngestError);
+  if (ours) return ours;
+  const nar = findCause(e, (c) => c instanceof NarError);
+  if (nar) {
+    return new NarIngestError("invalid-nar", `invalid NAR: ${nar.message}`, {
+      cause: nar,
+    });
+  }
+  return new NarIngestError("upload", `ingesting NAR failed: ${(e as Error).message}`, {
+    cause: e,
+  });
 }

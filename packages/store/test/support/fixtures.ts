@@ -73,3 +73,25 @@ export function somePathInfo(i: number, refs: PathInfo[] = []): PathInfo {
     narSha256: new Uint8Array(32).fill(i & 0xff),
   });
 }
+
+/** A NAR string: little-endian u64 length, the bytes, zero padding to a multiple of 8. */
+function narStr(s: string | Uint8Array): Buffer {
+  const b = Buffer.from(s);
+  return Buffer.concat([u64(b.length), b, Buffer.alloc((8 - (b.length % 8)) % 8)]);
+}
+
+function u64(n: number): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64LE(BigInt(n));
+  return b;
+}
+
+/**
+ * The NAR of a single regular file. With `declared` (the `contents` length field) set, the
+ * NAR stops after `contents`: a file cut short when it is larger than `contents.length`.
+ */
+export function fileNar(contents: Uint8Array, declared?: number): Buffer {
+  const head = ["nix-archive-1", "(", "type", "regular", "contents"].map(narStr);
+  if (declared !== undefined) return Buffer.concat([...head, u64(declared), contents]);
+  return Buffer.concat([...head, narStr(contents), narStr(")")]);
+}
