@@ -4,20 +4,11 @@
  * `bzip2` program. Used where a client asks for a NAR under the compressed name it uploaded.
  */
 import { spawn } from "node:child_process";
-import { type Duplex, Readable, type Transform } from "node:stream";
+import { type Duplex, Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createBrotliCompress, createGzip, createZstdCompress } from "node:zlib";
 import type { NarCompression } from "./decompress.ts";
-
-async function* through(src: AsyncIterable<Uint8Array>, t: Transform | Duplex) {
-  const input = Readable.from(src, { objectMode: false });
-  input.on("error", (e) => t.destroy(e));
-  try {
-    yield* input.pipe(t) as AsyncIterable<Uint8Array>;
-  } finally {
-    input.destroy();
-  }
-}
+import { through } from "./through.ts";
 
 async function* program(cmd: string, args: string[], src: AsyncIterable<Uint8Array>) {
   const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "ignore"] });

@@ -4,10 +4,10 @@
  * be in the declared format: the magic bytes are checked, so a mislabelled file is an error
  * instead of being passed through as if it were a NAR.
  */
-import { Readable, type Transform } from "node:stream";
 import { createBrotliDecompress } from "node:zlib";
 import { decompress, detectCompression } from "@tvix-ts/castore";
 import { StoreError } from "./errors.ts";
+import { through } from "./through.ts";
 
 export type NarCompression = "none" | "xz" | "bzip2" | "zstd" | "gzip" | "br";
 
@@ -24,21 +24,6 @@ const ALIASES: Record<string, NarCompression> = {
 /** Our name for a narinfo `Compression:` value (missing means bzip2), or undefined. */
 export function narCompression(value: string | undefined): NarCompression | undefined {
   return ALIASES[value ?? "bzip2"];
-}
-
-/**
- * Pipes `src` through `t`. `pipe` does not forward the source's errors: without the listener a
- * failing source (an upload whose client went away) is an unhandled 'error' event that kills
- * the process; with it the error ends `t`, and so reaches our caller.
- */
-async function* through(src: AsyncIterable<Uint8Array>, t: Transform): AsyncGenerator<Uint8Array> {
-  const input = Readable.from(src, { objectMode: false });
-  input.on("error", (e) => t.destroy(e));
-  try {
-    yield* input.pipe(t) as AsyncIterable<Uint8Array>;
-  } finally {
-    input.destroy();
-  }
 }
 
 /** Decompresses `source` as `method`; errors are `StoreError`s with code `decompress`. */
