@@ -143,6 +143,38 @@ describe("gRPC specifics", () => {
     }
   });
 
+  it("an unknown method is UNIMPLEMENTED (HTTP 200, grpc-status 12), as from Tvix", async () => {
+    const server = await serveCastore({
+      blobService: new MemoryBlobService(),
+      listen: "127.0.0.1:0",
+    });
+    const session = connect(`http://${server.address}`);
+    try {
+      for (const path of [
+        "/tvix.castore.v1.BlobService/Nope",
+        "/tvix.castore.v1.blobservice/put",
+      ]) {
+        const head = await new Promise<Record<string, unknown>>((resolve, reject) => {
+          const stream = session.request({
+            ":method": "POST",
+            ":path": path,
+            "content-type": "application/grpc",
+            te: "trailers",
+          });
+          stream.on("response", (h) => resolve(h));
+          stream.on("error", reject);
+          stream.resume();
+          stream.end(Buffer.from([0, 0, 0, 0, 0]));
+        });
+        assert.equal(head[":status"], 200, path);
+        assert.equal(head["grpc-status"], String(Code.Unimplemented), path);
+      }
+    } finally {
+      session.close();
+      await server.close();
+    }
+  });
+
   it("an invalid directory sent by a client is INVALID_ARGUMENT -> invalid-request", async () => {
     const server = await serveCastore({
       directoryService: new MemoryDirectoryService(),

@@ -32,6 +32,26 @@ function digestArg(d: Uint8Array): B3Digest {
  */
 export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
+/**
+ * The answer to a method no route serves: gRPC's "Trailers-Only" UNIMPLEMENTED (HTTP 200 with
+ * grpc-status 12), as Tvix's servers (tonic) answer, instead of connect's bare HTTP 404, which
+ * gRPC clients report as a transport failure.
+ */
+export const unknownMethod = (
+  req: { readonly url?: string },
+  res: {
+    writeHead(status: number, headers: Record<string, string>): unknown;
+    end(): unknown;
+  },
+): void => {
+  res.writeHead(200, {
+    "content-type": "application/grpc",
+    "grpc-status": String(Code.Unimplemented),
+    "grpc-message": encodeURIComponent(`unknown method ${req.url ?? ""}`),
+  });
+  res.end();
+};
+
 export function blobServiceRoutes(router: ConnectRouter, blobs: BlobService): void {
   router.service(BlobServiceDesc, {
     async stat(req) {
@@ -145,6 +165,7 @@ export async function serveCastore(options: ServeOptions): Promise<CastoreServer
     grpcWeb: false,
     connect: false,
     readMaxBytes: MAX_MESSAGE_BYTES,
+    fallback: unknownMethod,
     routes: (router) => {
       if (options.blobService) blobServiceRoutes(router, options.blobService);
       if (options.directoryService) directoryServiceRoutes(router, options.directoryService);

@@ -13,6 +13,7 @@ import {
   type DirectoryService,
   directoryServiceRoutes,
   MAX_MESSAGE_BYTES,
+  unknownMethod,
   ValidationError,
 } from "@tvix-ts/castore";
 import { PathInfoError, storeGrpcCodeOf } from "../errors.ts";
@@ -115,6 +116,7 @@ export async function serveStore(o: ServeStoreOptions): Promise<StoreServer> {
     grpcWeb: false,
     connect: false,
     readMaxBytes: MAX_MESSAGE_BYTES,
+    fallback: unknownMethod,
     routes: (router) => {
       blobServiceRoutes(router, o.blobService);
       directoryServiceRoutes(router, o.directoryService);
