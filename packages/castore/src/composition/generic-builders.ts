@@ -8,7 +8,7 @@ import { ConfigError } from "../errors.ts";
 import { checkGrpcUrl } from "../grpc/transport.ts";
 import { Fields } from "./fields.ts";
 import type { BuildContext, Reference, ServiceBuilder } from "./registry.ts";
-import { decodeUrlPath } from "./url.ts";
+import { decodeUrlPath, invalidUrl } from "./url.ts";
 
 const none = (): readonly Reference[] => [];
 
@@ -19,7 +19,7 @@ const none = (): readonly Reference[] => [];
 function plainScheme(u: URL, raw: string): void {
   if (u.protocol.includes("+")) {
     const tag = u.protocol.slice(0, u.protocol.indexOf("+"));
-    throw new ConfigError("InvalidUrl", `${raw}: expected ${tag}://, not ${u.protocol}//`);
+    invalidUrl(raw, `expected ${tag}://, not ${u.protocol}//`);
   }
 }
 
@@ -35,7 +35,7 @@ export function memoryBuilder(make: () => unknown): ServiceBuilder<null> {
     fromUrl(u, raw) {
       plainScheme(u, raw);
       if (u.host !== "" || u.pathname !== "" || u.search !== "") {
-        throw new ConfigError("InvalidUrl", `${raw}: memory:// takes no host, path or parameters`);
+        invalidUrl(raw, `memory:// takes no host, path or parameters`);
       }
       return { type: "memory" };
     },
@@ -96,18 +96,15 @@ export function cacheBuilder(
     fromUrl(u, raw) {
       plainScheme(u, raw);
       if (u.host !== "" || u.pathname !== "") {
-        throw new ConfigError("InvalidUrl", `${raw}: cache:// takes only ?near=&far=`);
+        invalidUrl(raw, `cache:// takes only ?near=&far=`);
       }
       for (const k of u.searchParams.keys()) {
-        if (k !== "near" && k !== "far")
-          throw new ConfigError("InvalidUrl", `${raw}: unknown parameter ${k}`);
-        if (u.searchParams.getAll(k).length > 1)
-          throw new ConfigError("InvalidUrl", `${raw}: ${k} given twice`);
+        if (k !== "near" && k !== "far") invalidUrl(raw, `unknown parameter ${k}`);
+        if (u.searchParams.getAll(k).length > 1) invalidUrl(raw, `${k} given twice`);
       }
       const near = u.searchParams.get("near");
       const far = u.searchParams.get("far");
-      if (!near || !far)
-        throw new ConfigError("InvalidUrl", `${raw}: cache:// needs both near and far`);
+      if (!near || !far) invalidUrl(raw, `cache:// needs both near and far`);
       return { type: "cache", near, far };
     },
   };
@@ -135,13 +132,11 @@ export function sqliteBuilder(
     build: make,
     fromUrl(u, raw) {
       plainScheme(u, raw);
-      if (u.host !== "") throw new ConfigError("InvalidUrl", `${raw}: host may not be set`);
-      if (u.search !== "")
-        throw new ConfigError("InvalidUrl", `${raw}: sqlite takes no parameters`);
+      if (u.host !== "") invalidUrl(raw, `host may not be set`);
+      if (u.search !== "") invalidUrl(raw, `sqlite takes no parameters`);
       const path = decodeUrlPath(u.pathname, raw);
       if (path === "") return { type: "sqlite", is_temporary: true };
-      if (path === "/")
-        throw new ConfigError("InvalidUrl", `${raw}: cowardly refusing to open / with sqlite`);
+      if (path === "/") invalidUrl(raw, `cowardly refusing to open / with sqlite`);
       return { type: "sqlite", path };
     },
   };

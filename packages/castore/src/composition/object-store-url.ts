@@ -2,12 +2,11 @@
  * The object store an `object_store_url` (the part after `objectstore+`) names, with its
  * `object_store_options` (from a composition entry, or a URL's query parameters).
  */
-import { ConfigError } from "../errors.ts";
 import { FileObjectStore } from "../objectstore/file.ts";
 import { MemoryObjectStore } from "../objectstore/memory.ts";
 import { type S3Config, S3ObjectStore } from "../objectstore/s3.ts";
 import type { ObjectStore } from "../objectstore/types.ts";
-import { decodeUrlPart, decodeUrlPath, parseUrl } from "./url.ts";
+import { decodeUrlPart, decodeUrlPath, invalidUrl, parseUrl } from "./url.ts";
 
 export interface ObjectStoreSpec {
   readonly url: string;
@@ -22,7 +21,7 @@ function label(spec: ObjectStoreSpec): string {
 }
 
 function fail(spec: ObjectStoreSpec, why: string): never {
-  throw new ConfigError("InvalidUrl", `${label(spec)}: ${why}`);
+  return invalidUrl(label(spec), why);
 }
 
 function noOptions(spec: ObjectStoreSpec): void {
@@ -75,13 +74,13 @@ export function splitObjectStoreUrl(
   // The registry picks this type for any `objectstore…:` scheme; only `objectstore+<scheme>:`
   // names a store (`objectstore:memory:///` would otherwise be cut at the wrong place).
   if (!u.protocol.startsWith(PREFIX) || u.protocol === `${PREFIX}:`) {
-    throw new ConfigError("InvalidUrl", `${raw}: expected objectstore+<object store URL>`);
+    invalidUrl(raw, "expected objectstore+<object store URL>");
   }
   let inner: URL;
   try {
     inner = new URL(u.href.slice(PREFIX.length));
   } catch {
-    throw new ConfigError("InvalidUrl", `${raw}: invalid object store URL after objectstore+`);
+    invalidUrl(raw, "invalid object store URL after objectstore+");
   }
   // Null-prototype maps: a parameter named `__proto__` must arrive as an (unknown) option.
   const options: Record<string, string> = Object.create(null);
@@ -89,7 +88,7 @@ export function splitObjectStoreUrl(
   for (const [k, v] of u.searchParams) {
     const into = keep.includes(k) ? kept : options;
     // Which of two values would win is not obvious to whoever wrote them.
-    if (Object.hasOwn(into, k)) throw new ConfigError("InvalidUrl", `${raw}: ${k} given twice`);
+    if (Object.hasOwn(into, k)) invalidUrl(raw, `${k} given twice`);
     into[k] = v;
   }
   inner.search = "";

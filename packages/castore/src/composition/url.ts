@@ -5,8 +5,11 @@
  */
 import { ConfigError } from "../errors.ts";
 
-/** `label` names the URL in messages: the URL itself, or where it was given and the URL. */
-function invalid(label: string, why: string): never {
+/**
+ * The ConfigError for a bad URL. `label` names the URL in messages: the URL itself, or where it
+ * was given and the URL.
+ */
+export function invalidUrl(label: string, why: string): never {
   throw new ConfigError("InvalidUrl", `${label}: ${why}`);
 }
 
@@ -15,9 +18,9 @@ function invalid(label: string, why: string): never {
  * dropping it would turn `sqlite:///a#b` into the database `/a`.
  */
 export function parseUrl(url: string, label = url): URL {
-  if (!URL.canParse(url)) invalid(label, "not a valid URL");
+  if (!URL.canParse(url)) invalidUrl(label, "not a valid URL");
   // `hash` is "" for a bare trailing "#"; any "#" in the text starts a fragment.
-  if (url.includes("#")) invalid(label, "a fragment (#…) is not allowed");
+  if (url.includes("#")) invalidUrl(label, "a fragment (#…) is not allowed");
   return new URL(url);
 }
 
@@ -26,7 +29,7 @@ export function decodeUrlPart(part: string, label: string): string {
   try {
     return decodeURIComponent(part);
   } catch {
-    return invalid(label, `malformed percent-encoding in ${part}`);
+    return invalidUrl(label, `malformed percent-encoding in ${part}`);
   }
 }
 
@@ -37,7 +40,7 @@ export function decodeUrlPart(part: string, label: string): string {
  */
 export function decodeUrlPath(pathname: string, label: string): string {
   const path = decodeUrlPart(pathname, label);
-  if (path !== "" && !path.startsWith("/")) invalid(label, "the path must be absolute");
-  if (path.includes("\0")) invalid(label, "the path may not contain NUL");
+  if (path !== "" && !path.startsWith("/")) invalidUrl(label, "the path must be absolute");
+  if (path.includes("\0")) invalidUrl(label, "the path may not contain NUL");
   return path;
 }

@@ -6,8 +6,7 @@
 import { connect as netConnect } from "node:net";
 import type { Transport } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import { decodeUrlPath, parseUrl } from "../composition/url.ts";
-import { ConfigError } from "../errors.ts";
+import { decodeUrlPath, invalidUrl, parseUrl } from "../composition/url.ts";
 
 export type GrpcTarget =
   | { readonly kind: "unix"; readonly path: string }
@@ -16,9 +15,7 @@ export type GrpcTarget =
 /** Checks a gRPC client URL and says where it points; ConfigError if it is not one. */
 export function checkGrpcUrl(url: string): GrpcTarget {
   const u = parseUrl(url);
-  const fail = (why: string): never => {
-    throw new ConfigError("InvalidUrl", `${url}: ${why}`);
-  };
+  const fail = (why: string): never => invalidUrl(url, why);
   for (const k of u.searchParams.keys()) if (k !== "wait-connect") fail(`unknown parameter ${k}`);
   switch (u.protocol) {
     case "grpc+unix:": {
