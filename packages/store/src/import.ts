@@ -116,18 +116,21 @@ export async function importPath(
   opts: {
     name?: string;
     onProgress?: (p: ImportProgress) => void;
-    /** See `ImportedNar`; without it (or if it does not match), the NAR is rendered. */
-    sourceNar?: Promise<ImportedNar | undefined>;
+    /**
+     * Starts computing a directory's `ImportedNar` elsewhere, called when `path` is one, before
+     * the import; without it (or if it does not match), the NAR is rendered.
+     */
+    sourceNar?: (path: string) => Promise<ImportedNar | undefined>;
   } = {},
 ): Promise<PathInfo> {
-  // Handled as soon as it is given: its failure only means rendering the NAR instead.
-  const sourceNar = opts.sourceNar?.catch(() => undefined);
   const name = opts.name ?? pathToName(path);
   // A single regular file has its NAR hashed as it is read. A tree's files are read
   // concurrently, out of NAR order: its NAR hash comes from `sourceNar`, or is rendered from
   // castore afterwards, as Tvix does.
   const st = await lstat(path).catch(() => undefined);
   const single = st?.isFile() ? new FileNarHash(st.size, (st.mode & 0o100) !== 0) : undefined;
+  // Handled at once: its failure only means rendering the NAR instead.
+  const sourceNar = st?.isDirectory() ? opts.sourceNar?.(path).catch(() => undefined) : undefined;
   const progress = opts.onProgress;
   const node = await ingestPath(services.blobService, services.directoryService, path, {
     ...(single ? { onFileBytes: (b: Uint8Array) => single.update(b) } : {}),

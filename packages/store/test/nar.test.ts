@@ -364,18 +364,26 @@ describe("importing a tree with its NAR hashed elsewhere (sourceNar)", () => {
       const plain = await importPath(services(), tree);
       // A NAR hash claimed for the same node is taken as it is (the caller hashed those bytes).
       const claimed = { narSize: 1, narSha256: new Uint8Array(32).fill(7), node: plain.node };
-      const used = await importPath(services(), tree, { sourceNar: Promise.resolve(claimed) });
+      const used = await importPath(services(), tree, { sourceNar: async () => claimed });
       assert.deepEqual(used.narSha256, claimed.narSha256);
       assert.equal(used.narSize, 1);
       // For another node (say, a file changed between the two reads), the NAR is rendered.
       await writeFile(join(dir, "other"), "other");
-      const other = await importPath(services(), join(dir, "other"));
+      // Only a directory's is asked for: a single file's NAR is hashed as it is read.
+      let asked = 0;
+      const other = await importPath(services(), join(dir, "other"), {
+        sourceNar: async () => {
+          asked++;
+          return undefined;
+        },
+      });
+      assert.equal(asked, 0);
       for (const sourceNar of [
         () => Promise.resolve({ ...claimed, node: other.node }),
         () => Promise.resolve(undefined),
         () => Promise.reject(new Error("the worker failed")),
       ]) {
-        const info = await importPath(services(), tree, { sourceNar: sourceNar() });
+        const info = await importPath(services(), tree, { sourceNar });
         assert.deepEqual(info.narSha256, plain.narSha256);
         assert.equal(info.narSize, plain.narSize);
       }

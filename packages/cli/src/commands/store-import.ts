@@ -36,30 +36,22 @@ export const storeImport: Command = {
     await withStore(values, async (store) => {
       for (const p of positionals) {
         const name = pathToName(p);
+        let info: Awaited<ReturnType<typeof importPath>>;
         try {
-          const info = await importPath(store, p, {
+          info = await importPath(store, p, {
             // A tree's NAR is hashed from the source files on another thread meanwhile.
-            sourceNar: isDirectory(p) ? startSourceNar(p) : undefined,
+            sourceNar: startSourceNar,
             onProgress: (s) =>
               s.phase === "ingest"
                 ? line.show(`importing ${name}: ${s.files} files, ${mib(s.bytes)}`)
                 : line.show(`hashing the NAR of ${name}`, true),
           });
-          line.end();
-          await writeAll(io.stdout, `${info.storePath.toAbsolutePath()}\n`);
         } finally {
           line.end();
         }
+        await writeAll(io.stdout, `${info.storePath.toAbsolutePath()}\n`);
       }
     });
     return 0;
   },
 };
-
-function isDirectory(p: string): boolean {
-  try {
-    return process.getBuiltinModule("node:fs").lstatSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}
