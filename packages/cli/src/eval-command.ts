@@ -206,11 +206,6 @@ function evalJob(p: Parsed): EvalJob {
   };
 }
 
-/** From the sources, workers are .ts files beside this one; in the bundle, .js chunks. */
-function workerUrl(name: string): URL {
-  return new URL(`./${name}${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url);
-}
-
 /** Evaluates on this thread; the store (in memory, DESIGN.md §2) in a worker if it is needed. */
 async function runHere(job: EvalJob, io: CommandIO): Promise<EvalResult> {
   const [{ startOnUseLink }, { enableCompileCache }] = await Promise.all([
@@ -221,7 +216,7 @@ async function runHere(job: EvalJob, io: CommandIO): Promise<EvalResult> {
   const link = startOnUseLink(false, (port, flag) => {
     // Looked up only now: node:worker_threads costs start-up that a plain evaluation can skip.
     const { Worker } = process.getBuiltinModule("node:worker_threads");
-    const worker = new Worker(workerUrl("host-worker"), {
+    const worker = new Worker(new URL("./host-worker.ts", import.meta.url), {
       workerData: { port, flag, storeDir },
       transferList: [port],
     });
@@ -249,7 +244,7 @@ async function runInWorker(job: EvalJob, io: CommandIO): Promise<EvalResult> {
   job.glue = link.init;
   // Closed however this ends: an open port would keep the process alive.
   try {
-    const worker = new Worker(workerUrl("eval-worker"), {
+    const worker = new Worker(new URL("./eval-worker.ts", import.meta.url), {
       workerData: job,
       transferList: link.transferList,
       resourceLimits: {
