@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The installed `tvix` command. Every command runs from the precompiled bundle built by
 // scripts/bundle.ts (node_modules/.cache/tvix-cli) when it exists and no source file that went
-// into it has changed since; otherwise from the TypeScript sources (src/bin.ts). Plain JavaScript, so that this file itself needs no type stripping.
+// into it has changed since; otherwise from the TypeScript sources (src/bin.ts). Plain
+// JavaScript, so that this file itself needs no type stripping.
 // TVIX_NO_BUNDLE=1 forces the sources; TVIX_BUNDLE=1 uses an existing bundle without the
 // freshness check (bench/eval.ts, which builds it first, while others edit the sources).
 // Not `import ... from "node:fs"`: an ES import of node:fs reads all its exports, which loads

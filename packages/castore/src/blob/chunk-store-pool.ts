@@ -244,7 +244,7 @@ class ChunkStorePool {
    * such blobs add up to as much as a large one, the workers start, for the blobs after them.
    */
   storedWithoutWorkers(bytes: number): void {
-    if (this.#workers.length > 0) return;
+    if (this.started) return;
     this.#bytesWithoutWorkers += bytes;
     if (this.#bytesWithoutWorkers >= WORKERS_FROM) this.warm();
   }
@@ -313,7 +313,7 @@ class ChunkStorePool {
     // A worker takes ~0.1 s to start: small chunks go to one that has started, and until one
     // has, the caller stores them itself rather than wait (SMALL_BEFORE_WORKERS).
     const small = !recycle && data.length < PACKED;
-    if (small && this.#workers.length === 0 && ++this.#smallWithoutWorkers < SMALL_BEFORE_WORKERS)
+    if (small && !this.started && ++this.#smallWithoutWorkers < SMALL_BEFORE_WORKERS)
       return undefined;
     const w = this.#pick(small);
     if (!w) return undefined;
