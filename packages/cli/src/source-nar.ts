@@ -136,8 +136,7 @@ function castoreNode(n: Node | DirRecord | undefined, formula: SizeFormula): Nod
     if (!node) return undefined;
     children.push([name, node]);
   }
-  const dir = Directory.from(children);
-  return { type: "directory", digest: dir.digest(), size: dir.size(formula) };
+  return Directory.from(children).node(formula);
 }
 
 /** A sink hashing the NAR as the writer fills its one reused buffer. */

@@ -162,7 +162,7 @@ class Ingest {
         },
       );
     }
-    return { type: "directory", digest: dir.digest(), size: dir.size(this.#formula) };
+    return dir.node(this.#formula);
   }
 
   async #symlink(path: Buffer): Promise<Node> {

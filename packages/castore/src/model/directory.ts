@@ -6,7 +6,7 @@
 import { ValidationError } from "../errors.ts";
 import { type B3Digest, blake3 } from "./digest.ts";
 import { showBytes, toBytes, validateName, validateSymlinkTarget } from "./names.ts";
-import { directoryNode, fileNode, type Node } from "./node.ts";
+import { type DirectoryNode, directoryNode, fileNode, type Node } from "./node.ts";
 import { WireWriter } from "./wire.ts";
 
 /**
@@ -130,6 +130,11 @@ export class Directory {
       throw new ValidationError("SizeOverflow", "directory size overflows");
     }
     return total;
+  }
+
+  /** The node a parent holds for this directory: its digest and `size(formula)`. */
+  node(formula: SizeFormula = "tvix"): DirectoryNode {
+    return { type: "directory", digest: this.digest(), size: this.size(formula) };
   }
 
   /** The canonical protobuf encoding: directories, then files, then symlinks, each by name. */

@@ -87,7 +87,7 @@ export async function ingestNar(
         case "directory-end": {
           const d = stack.pop()!;
           await putter!.put(d);
-          place(name, { type: "directory", digest: d.digest(), size: d.size() });
+          place(name, d.node());
           break;
         }
         case "symlink":

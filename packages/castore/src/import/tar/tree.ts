@@ -122,7 +122,7 @@ export class EntryTree {
           },
         );
       }
-      built.set(top.key, { type: "directory", digest: dir.digest(), size: dir.size(formula) });
+      built.set(top.key, dir.node(formula));
     }
     try {
       await p.close();
